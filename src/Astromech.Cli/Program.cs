@@ -1,1 +1,59 @@
-Console.WriteLine("astromech");
+using Astromech.Cli;
+using Astromech.Cli.Commands;
+
+return Cli.Main(args);
+
+namespace Astromech.Cli
+{
+    public static class Cli
+    {
+        public const string Usage = """
+            astromech — deep reinforcement learning for .NET
+
+            usage:
+              astromech list [envs|algos]
+              astromech train --algo ALGO --env ENV_ID [--steps N] [--seed S] [--out DIR]
+                              [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]...
+                              [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
+                              [--resume CHECKPOINT] [--no-progress]
+              astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
+              astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
+              astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
+
+            Numbers accept 50k, 1M, 1e5. Config keys are snake_case (astromech list algos shows them).
+            Set ASTROMECH_DEBUG=1 to see stack traces.
+            """;
+
+        public static int Main(string[] args)
+        {
+            try
+            {
+                if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+                {
+                    Console.WriteLine(Usage);
+                    return args.Length == 0 ? 2 : 0;
+                }
+                var rest = args.Skip(1).ToArray();
+                return args[0] switch
+                {
+                    "list" => ListCommand.Run(rest),
+                    "train" => TrainCommand.Run(rest),
+                    "eval" => EvalCommand.Run(rest),
+                    "env" => EnvCommand.Run(rest),
+                    "bench" => BenchCommand.Run(rest),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, eval, env, bench (astromech --help)"),
+                };
+            }
+            catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")
+            {
+                Console.Out.Flush();
+                var inner = e is TypeInitializationException or System.Reflection.TargetInvocationException && e.InnerException is not null ? e.InnerException : e;
+                bool expected = inner is CliException or ArgumentException or InvalidOperationException
+                    or IOException or UnauthorizedAccessException or FormatException or NotSupportedException
+                    || inner.GetType().Name.EndsWith("ConfigException") || inner.GetType().Name.EndsWith("CheckpointException");
+                Console.Error.WriteLine(expected ? $"error: {inner.Message}" : $"error: {inner.GetType().Name}: {inner.Message}");
+                return expected ? 2 : 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+using Astromech.Agents;
+using Astromech.Envs.Registry;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+
+namespace Astromech.Cli.Commands;
+
+/// <summary><c>astromech eval CHECKPOINT</c>: rebuilds the agent from the checkpoint and runs deterministic episodes.</summary>
+internal static class EvalCommand
+{
+    public static int Run(string[] argv)
+    {
+        var a = CliArgs.Parse(argv, "eval", new[] { "episodes", "seed", "env-arg", "torch-threads" });
+        if (a.Positional.Count != 1) throw new CliException("eval: give exactly one checkpoint path (astromech eval runs/.../checkpoint.ckpt)");
+        var ckpt = CheckpointFile.Read(a.Positional[0]);
+        var meta = ckpt.GetJson("trainer/meta");
+        var algo = Algorithms.Get((string)meta["algo"]!);
+        string envId = (string)meta["env"]!;
+        var envArgs = new Dictionary<string, string>();
+        if (meta["env_args"] is JsonObject saved)
+            foreach (var (k, v) in saved) envArgs[k] = (string)v!;
+        foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
+        var config = ConfigBinder.FromJson(algo.ConfigType, ckpt.GetJson("trainer/config"));
+        int episodes = a.GetInt("episodes", 1) ?? 100;
+        int seed = a.GetInt("seed") ?? 12345;
+
+        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
+        using var agent = algo.Create(config, obsSpace, actSpace, seed);
+        agent.Load(ckpt);
+        long steps = (long)meta["env_steps"]!;
+        var r = Evaluator.Run(agent, () => EnvRegistry.Make(envId, envArgs), episodes, seed, new Progress(steps, steps));
+        var outJson = new JsonObject
+        {
+            ["algo"] = algo.Name,
+            ["env"] = envId,
+            ["checkpoint_env_steps"] = steps,
+            ["episodes"] = r.Returns.Length,
+            ["mean_return"] = r.MeanReturn,
+            ["std_return"] = r.StdReturn,
+            ["min_return"] = r.Returns.Min(),
+            ["max_return"] = r.Returns.Max(),
+            ["mean_length"] = r.Lengths.Average(),
+        };
+        Console.WriteLine(outJson.ToJsonString());
+        return 0;
+    }
+}

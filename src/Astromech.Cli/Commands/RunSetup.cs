@@ -1,0 +1,73 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Astromech.Agents;
+using Astromech.Training.Config;
+
+namespace Astromech.Cli.Commands;
+
+/// <summary>
+/// Turns a config file, the embedded preset for (algo, env), and command-line overrides into one resolved
+/// run description. Keys that describe the run rather than the algorithm are read here; every other key
+/// binds to the algorithm's config record, so a misspelt key is an error that names it.
+/// </summary>
+internal static class RunSetup
+{
+    public static readonly string[] RunKeys =
+        { "algo", "env", "steps", "seed", "env_args", "eval_episodes", "eval_interval", "checkpoint_interval" };
+
+    /// <summary>The ready-made config shipped for (algo, env), from configs/ embedded in this program, or null.</summary>
+    public static (JsonObject Json, string Name)? Preset(string algo, string env)
+    {
+        string name = $"configs/{algo}/{env}.json";
+        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(name);
+        if (s is null) return null;
+        return (ParseObject(new StreamReader(s).ReadToEnd(), name), name);
+    }
+
+    public static IEnumerable<string> PresetNames() =>
+        Assembly.GetExecutingAssembly().GetManifestResourceNames().Where(n => n.StartsWith("configs/")).OrderBy(n => n);
+
+    public static JsonObject LoadFile(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"config file not found: {path}");
+        return ParseObject(File.ReadAllText(path), path);
+    }
+
+    private static JsonObject ParseObject(string text, string source)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+                ?? throw new CliException($"{source}: a config file must hold a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{source}: not valid JSON ({e.Message})");
+        }
+    }
+
+    public static string? String(JsonObject o, string key) => o[key]?.GetValue<string>();
+
+    public static long? Long(JsonObject o, string key)
+    {
+        var n = o[key];
+        if (n is null) return null;
+        try { return n.GetValue<long>(); }
+        catch (Exception) { throw new CliException($"config key '{key}' must be a whole number, got {n.ToJsonString()}"); }
+    }
+
+    public static Dictionary<string, string> EnvArgs(JsonObject o)
+    {
+        var d = new Dictionary<string, string>();
+        if (o["env_args"] is null) return d;
+        if (o["env_args"] is not JsonObject args) throw new CliException("config key 'env_args' must be an object of KEY: VALUE");
+        foreach (var (k, v) in args)
+            d[k] = v is JsonValue jv && jv.TryGetValue<string>(out var s) ? s : v?.ToJsonString() ?? "";
+        return d;
+    }
+
+    /// <summary>Binds the algorithm's keys of <paramref name="root"/> plus --set overrides onto its config record.</summary>
+    public static object BindAlgoConfig(AlgorithmInfo algo, JsonObject root, IEnumerable<string> overrides) =>
+        ConfigBinder.Bind(algo.ConfigType, root, RunKeys, overrides);
+}

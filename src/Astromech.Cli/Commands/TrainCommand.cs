@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+using Astromech.Agents;
+using Astromech.Envs.Registry;
+using Astromech.Training;
+using Astromech.Training.Config;
+
+namespace Astromech.Cli.Commands;
+
+internal static class TrainCommand
+{
+    public static int Run(string[] argv)
+    {
+        var a = CliArgs.Parse(argv, "train",
+            new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads" },
+            new[] { "no-progress" });
+        if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
+
+        JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
+        string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo"))
+            ?? throw new CliException("train: --algo is required (astromech list algos)");
+        var algo = Algorithms.Get(algoName);
+        string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env"))
+            ?? throw new CliException("train: --env is required (astromech list envs)");
+        EnvRegistry.Spec(envId); // fails early, naming the id, when it is unknown
+
+        // Without --config, the preset shipped for this (algo, env) applies when there is one.
+        JsonObject root;
+        string source;
+        if (file is not null) { root = file; source = a.Get("config")!; }
+        else if (RunSetup.Preset(algo.Name, envId) is { } preset) { root = preset.Json; source = preset.Name; }
+        else { root = new JsonObject(); source = $"{algo.Name} defaults"; }
+
+        var config = RunSetup.BindAlgoConfig(algo, root, a.All("set"));
+        var envArgs = RunSetup.EnvArgs(root);
+        foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
+
+        long steps = a.GetLong("steps", 1) ?? RunSetup.Long(root, "steps") ?? 100_000;
+        int seed = a.GetInt("seed") ?? (int)(RunSetup.Long(root, "seed") ?? 0);
+        var spec = EnvRegistry.Spec(envId);
+        var (obsSpace, actSpace) = Spaces(envId, envArgs); // validates env args before anything is written
+        string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
+
+        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        using var agent = algo.Create(config, obsSpace, actSpace, seed);
+
+        var options = new TrainerOptions
+        {
+            EnvId = envId,
+            EnvArgs = envArgs,
+            Seed = seed,
+            TotalSteps = steps,
+            OutDir = outDir,
+            EvalEpisodes = a.GetInt("eval-episodes", 0) ?? (int)(RunSetup.Long(root, "eval_episodes") ?? 100),
+            EvalInterval = a.GetLong("eval-interval", 0) ?? RunSetup.Long(root, "eval_interval") ?? 0,
+            CheckpointInterval = a.GetLong("checkpoint-interval", 0) ?? RunSetup.Long(root, "checkpoint_interval") ?? 25_000,
+            RewardThreshold = spec.RewardThreshold,
+            ShowProgress = !a.Flag("no-progress"),
+            ResumeFrom = a.Get("resume"),
+            AgentConfig = ConfigBinder.ToJson(config),
+        };
+        Console.WriteLine($"training {algo.Name} on {envId} for {steps:N0} env steps, seed {seed} (config: {source}{(a.All("set").Count > 0 ? " + --set" : "")})");
+        var summary = Trainer.Run(agent, () => EnvRegistry.Make(envId, envArgs), options);
+
+        var run = new RunDirectory(outDir);
+        Console.WriteLine($"done in {summary.WallSeconds:F1} s ({summary.StepsPerSecond:F0} env steps/s), {summary.Episodes} episodes");
+        Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; solved at step: {(summary.SolvedAtStep?.ToString() ?? "not solved")}");
+        Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}");
+        Console.WriteLine($"  checkpoint: {run.CheckpointPath}");
+        Console.WriteLine($"  logs:       {run.MetricsCsvPath}, {run.EpisodesCsvPath}, {run.TensorBoardDir}/");
+        Console.WriteLine($"  curve:      {run.CurvePath}");
+        Console.WriteLine($"  summary:    {run.SummaryPath}");
+        return 0;
+    }
+
+    internal static (Astromech.Envs.Spaces.Space, Astromech.Envs.Spaces.Space) Spaces(string envId, IReadOnlyDictionary<string, string> envArgs)
+    {
+        using var env = EnvRegistry.Make(envId, envArgs);
+        return (env.ObservationSpace, env.ActionSpace);
+    }
+
+    private static string Fmt(double? v) => v is double d ? d.ToString("F2") : "n/a";
+}

@@ -1,0 +1,184 @@
+using System.Text.Json.Nodes;
+using Astromech.Adders;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Replay;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.Dqn;
+
+/// <summary>
+/// DQN wired from the shared parts: an ε-greedy actor over the online Q-network, an n-step adder,
+/// uniform or prioritized replay, and the <see cref="DqnLearner"/>. In one process the actor reads the
+/// learner's online network directly (the variable source is a reference); the distributed runtime
+/// will hand actors versioned copies instead.
+/// </summary>
+public sealed class DqnAgent : IAgent
+{
+    private readonly DqnConfig _cfg;
+    private readonly int _obsSize;
+    private readonly int _numActions;
+    private readonly DqnLearner _learner;
+    private readonly IReplay _replay;
+    private readonly VectorNStepAdder _adder;
+    private readonly ReplayBatch _batch;
+    private readonly Rng _rng;
+    private readonly float[] _qRows;
+    private long _lastTrainStep;
+    private long _stepsSinceTrain;
+
+    public string Algo => "dqn";
+    public Space ObservationSpace { get; }
+    public Space ActionSpace { get; }
+    public int NumEnvs => _cfg.NumEnvs;
+    public DqnConfig Config => _cfg;
+    public DqnLearner Learner => _learner;
+    public IReplay Replay => _replay;
+
+    public DqnAgent(DqnConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    {
+        if (actionSpace is not Discrete discrete)
+            throw new ArgumentException($"dqn needs a Discrete action space, but the env's action space is {actionSpace}");
+        if (observationSpace is not Box)
+            throw new ArgumentException($"dqn needs a Box observation space, but the env's observation space is {observationSpace}");
+        _cfg = cfg;
+        ObservationSpace = observationSpace;
+        ActionSpace = actionSpace;
+        _obsSize = observationSpace.FlatSize;
+        _numActions = discrete.N;
+        _rng = new Rng(seed);
+        torch.manual_seed(seed);
+        _learner = new DqnLearner(cfg, _obsSize, _numActions);
+        _replay = cfg.Prioritized
+            ? new PrioritizedReplay(cfg.BufferSize, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps)
+            : new UniformReplay(cfg.BufferSize, _obsSize, 1);
+        _adder = new VectorNStepAdder(cfg.NumEnvs, _obsSize, 1, cfg.NStep, (float)cfg.Gamma, _replay);
+        _batch = new ReplayBatch(cfg.BatchSize, _obsSize, 1);
+        _qRows = new float[Math.Max(cfg.NumEnvs, 1) * _numActions];
+    }
+
+    /// <summary>ε: linear from initial to final over the first exploration fraction of the run, then constant.</summary>
+    public double Epsilon(Progress p)
+    {
+        double span = _cfg.ExplorationFraction * p.TotalSteps;
+        if (span <= 0) return _cfg.ExplorationFinalEps;
+        double frac = Math.Min(1.0, p.EnvSteps / span);
+        return _cfg.ExplorationInitialEps + frac * (_cfg.ExplorationFinalEps - _cfg.ExplorationInitialEps);
+    }
+
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
+    {
+        int rows = observations.Length / _obsSize;
+        if (rows * _obsSize != observations.Length || actions.Length != rows)
+            throw new ArgumentException($"dqn: {observations.Length} observation floats do not make rows of {_obsSize} matching {actions.Length} actions");
+        double eps = deterministic ? 0.0 : Epsilon(progress);
+        GreedyActions(observations, rows, actions);
+        if (eps > 0)
+            for (int i = 0; i < rows; i++)
+                if (_rng.NextDouble() < eps) actions[i] = _rng.Next(_numActions);
+    }
+
+    private void GreedyActions(ReadOnlySpan<float> observations, int rows, Span<float> actions)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var obs = torch.tensor(observations.ToArray(), new long[] { rows, _obsSize });
+        var best = _learner.Online.forward(obs).argmax(1).to_type(ScalarType.Int32);
+        var idx = best.data<int>();
+        for (int i = 0; i < rows; i++) actions[i] = idx[i];
+    }
+
+    /// <summary>Q-values of one observation, for inspection and tests.</summary>
+    public float[] QValues(ReadOnlySpan<float> observation)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var obs = torch.tensor(observation.ToArray(), new long[] { 1, _obsSize });
+        return _learner.Online.forward(obs).data<float>().ToArray();
+    }
+
+    public void Observe(in VectorTransition t, Progress progress)
+    {
+        _adder.Add(t.Observations, t.Actions, t.Rewards, t.Terminated, t.Truncated, t.NextObservations);
+        _stepsSinceTrain += t.Rewards.Length;
+    }
+
+    public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
+    {
+        long envSteps = progress.EnvSteps;
+        if (envSteps < _cfg.LearningStarts || envSteps - _lastTrainStep < _cfg.TrainFreq) return null;
+        if (_replay.Count < _cfg.BatchSize) return null;
+        int gradientSteps = _cfg.GradientSteps > 0 ? _cfg.GradientSteps : (int)_stepsSinceTrain;
+        _lastTrainStep = envSteps;
+        _stepsSinceTrain = 0;
+        double beta = _cfg.PriorityBeta0 + progress.Fraction * (1.0 - _cfg.PriorityBeta0);
+        double lossSum = 0, qSum = 0;
+        for (int g = 0; g < gradientSteps; g++)
+        {
+            _replay.Sample(_cfg.BatchSize, _rng, beta, _batch);
+            var (loss, meanQ) = _learner.Update(_batch);
+            if (_cfg.Prioritized) _replay.UpdatePriorities(_batch.Indices.AsSpan(0, _batch.Size), _learner.LastTdErrors);
+            lossSum += loss;
+            qSum += meanQ;
+        }
+        return new Dictionary<string, double>
+        {
+            ["train/loss"] = lossSum / gradientSteps,
+            ["train/mean_q"] = qSum / gradientSteps,
+            ["train/epsilon"] = Epsilon(progress),
+            ["train/updates"] = _learner.Updates,
+            ["train/replay_size"] = _replay.Count,
+        };
+    }
+
+    public void Save(Checkpoint c)
+    {
+        c.SetJson("dqn/config", ConfigBinder.ToJson(_cfg));
+        c.SetJson("dqn/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions });
+        c.SetJson("dqn/counters", new JsonObject
+        {
+            ["updates"] = _learner.Updates,
+            ["last_train_step"] = _lastTrainStep,
+            ["steps_since_train"] = _stepsSinceTrain,
+        });
+        c.SetModule("dqn/online", _learner.Online);
+        c.SetModule("dqn/target", _learner.Target);
+        c.SetOptimizer("dqn/optimizer", _learner.Optimizer);
+        c.SetRng("dqn/rng", _rng);
+        using (var ms = new MemoryStream())
+        {
+            _replay.Save(ms);
+            c.Set("dqn/replay", ms.ToArray());
+        }
+    }
+
+    public void Load(Checkpoint c)
+    {
+        var shape = c.GetJson("dqn/shape");
+        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
+        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
+        var saved = ConfigBinder.ToJson(ConfigBinder.FromJson<DqnConfig>(c.GetJson("dqn/config")));
+        var mine = ConfigBinder.ToJson(_cfg);
+        foreach (var key in new[] { "hidden", "dueling" })
+            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        c.LoadModule("dqn/online", _learner.Online);
+        c.LoadModule("dqn/target", _learner.Target);
+        c.LoadOptimizer("dqn/optimizer", _learner.Optimizer);
+        c.LoadRng("dqn/rng", _rng);
+        var counters = c.GetJson("dqn/counters");
+        _learner.SetUpdates((long)counters["updates"]!);
+        _lastTrainStep = (long)counters["last_train_step"]!;
+        _stepsSinceTrain = (long)counters["steps_since_train"]!;
+        if (c.Has("dqn/replay"))
+        {
+            using var ms = new MemoryStream(c.Get("dqn/replay"));
+            _replay.Load(ms);
+        }
+    }
+
+    public void Dispose() => _learner.Dispose();
+}

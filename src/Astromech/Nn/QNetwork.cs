@@ -1,0 +1,52 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Astromech.Nn;
+
+/// <summary>
+/// Q(s, ·) over a discrete action set: a torso followed by either a plain linear head or a dueling head
+/// (Wang et al. 2016): Q = V + A − mean_a A, the mean-subtracted form the paper found most stable.
+/// </summary>
+public sealed class QNetwork : Module<Tensor, Tensor>
+{
+    private readonly Module<Tensor, Tensor> _torso;
+    private readonly Module<Tensor, Tensor> _head;
+
+    public int NumActions { get; }
+    public bool Dueling { get; }
+
+    public QNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, bool dueling) : base("q_network")
+    {
+        NumActions = numActions;
+        Dueling = dueling;
+        var torso = new Mlp(obsSize, hidden, "torso");
+        _torso = torso;
+        _head = dueling ? new DuelingHead(torso.OutputSize, numActions) : Linear(torso.OutputSize, numActions);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor obs) => _head.forward(_torso.forward(obs));
+}
+
+/// <summary>Splits a feature vector into a state value and action advantages and recombines them into Q-values.</summary>
+public sealed class DuelingHead : Module<Tensor, Tensor>
+{
+    private readonly Modules.Linear _value;
+    private readonly Modules.Linear _advantage;
+
+    public DuelingHead(int features, int numActions) : base("dueling_head")
+    {
+        _value = Linear(features, 1);
+        _advantage = Linear(features, numActions);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor h)
+    {
+        using var scope = NewDisposeScope();
+        var v = _value.forward(h);
+        var a = _advantage.forward(h);
+        return (v + a - a.mean(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
+    }
+}

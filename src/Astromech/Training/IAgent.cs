@@ -1,0 +1,63 @@
+using Astromech.Envs.Spaces;
+using Astromech.Training.Checkpoints;
+
+namespace Astromech.Training;
+
+/// <summary>
+/// One vector step as the trainer hands it to an agent: rows are env copies. <see cref="NextObservations"/>
+/// holds the true next observation of every row (the final observation where an episode ended), so
+/// adders can bootstrap correctly on truncation.
+/// </summary>
+public readonly ref struct VectorTransition
+{
+    public ReadOnlySpan<float> Observations { get; init; }
+    public ReadOnlySpan<float> Actions { get; init; }
+    public ReadOnlySpan<float> Rewards { get; init; }
+    public ReadOnlySpan<bool> Terminated { get; init; }
+    public ReadOnlySpan<bool> Truncated { get; init; }
+    public ReadOnlySpan<float> NextObservations { get; init; }
+}
+
+/// <summary>Where a run stands: env steps taken so far (summed over copies) out of the planned total.</summary>
+public readonly record struct Progress(long EnvSteps, long TotalSteps)
+{
+    public double Fraction => TotalSteps <= 0 ? 1.0 : Math.Min(1.0, (double)EnvSteps / TotalSteps);
+}
+
+/// <summary>
+/// An agent the shared <see cref="Trainer"/> can drive: it acts on a batch of observations, sees each
+/// vector transition, trains when it decides to, and saves/restores its whole state in a checkpoint.
+/// Every algorithm that learns from a stream of env steps (DQN and its Rainbow parts now; SAC, PPO and
+/// A2C next) implements this, so the run loop, evaluation, logging and checkpoints exist once.
+/// </summary>
+public interface IAgent : IDisposable
+{
+    /// <summary>Short algorithm id ("dqn").</summary>
+    string Algo { get; }
+
+    Space ObservationSpace { get; }
+    Space ActionSpace { get; }
+
+    /// <summary>Env copies the agent wants to act on in training.</summary>
+    int NumEnvs { get; }
+
+    /// <summary>Writes one action per observation row; <paramref name="progress"/> drives exploration schedules.
+    /// Deterministic acting (evaluation) takes the greedy or mode action.</summary>
+    void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic);
+
+    /// <summary>Consumes one vector step.</summary>
+    void Observe(in VectorTransition t, Progress progress);
+
+    /// <summary>Trains if due (progress counts the steps observed so far). Returns the metrics of the
+    /// update(s) it ran, or null when none ran.</summary>
+    IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress);
+
+    /// <summary>Resets per-episode state of the given env copies (recurrent agents); a no-op for feedforward ones.</summary>
+    void OnEpisodeStart(ReadOnlySpan<bool> rows) { }
+
+    /// <summary>Adds the agent's sections (networks, optimizer, replay, counters, RNG) to a checkpoint.</summary>
+    void Save(Checkpoint checkpoint);
+
+    /// <summary>Restores from a checkpoint written by <see cref="Save"/>; throws <see cref="CheckpointException"/> on a mismatch.</summary>
+    void Load(Checkpoint checkpoint);
+}
