@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+
+namespace Astromech.Cli.Tests;
+
+public class CliTests
+{
+    private static string TempDir() => Directory.CreateTempSubdirectory("astromech-cli-").FullName;
+
+    [Theory]
+    [InlineData(new[] { "train", "--algo", "dqnn", "--env", "CartPole-v1" }, "unknown algorithm 'dqnn'")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v2" }, "CartPole-v2")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--set", "learning_rat=0.1" }, "learning_rat")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--set", "gamma=1.5" }, "gamma")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--env-arg", "gravityy=3" }, "gravityy")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--stepz", "3" }, "--stepz")]
+    [InlineData(new[] { "eval", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
+    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
+    {
+        var (code, _, err) = CliRunner.Run(args);
+        Assert.NotEqual(0, code);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(mustMention, lines[0]);
+        Assert.DoesNotContain("   at ", err); // no stack trace
+    }
+
+    [Fact]
+    public void RolloutPrintsOneJsonObjectPerStep()
+    {
+        var (code, output, err) = CliRunner.Run("env", "rollout", "CartPole-v1", "--seed", "3", "--actions", "0,1,1");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.Equal(4, lines.Count);
+        Assert.Equal(0, (int)lines[0]["t"]!);
+        Assert.Equal(4, lines[0]["obs"]!.AsArray().Count);
+        Assert.Null(lines[0]["reward"]);
+        for (int t = 1; t <= 3; t++)
+        {
+            Assert.Equal(t, (int)lines[t]["t"]!);
+            Assert.Equal(1.0, (double)lines[t]["reward"]!);
+            Assert.False((bool)lines[t]["terminated"]!);
+            Assert.False((bool)lines[t]["truncated"]!);
+        }
+        // Same seed, same actions → the same lines.
+        Assert.Equal(output, CliRunner.Run("env", "rollout", "CartPole-v1", "--seed", "3", "--actions", "0,1,1").Out);
+    }
+
+    [Fact]
+    public void RolloutRejectsActionOutsideTheSpace()
+    {
+        var (code, _, err) = CliRunner.Run("env", "rollout", "CartPole-v1", "--seed", "0", "--actions", "0,2");
+        Assert.NotEqual(0, code);
+        Assert.Contains("not in the action space", err);
+    }
+
+    [Fact]
+    public void RolloutTakesOneNumberPerStepForOneDimensionalBox()
+    {
+        var (code, output, err) = CliRunner.Run("env", "rollout", "Pendulum-v1", "--seed", "0", "--actions", "0.5,-2,2");
+        Assert.True(code == 0, err);
+        Assert.Equal(4, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void BenchEnvPrintsStepsPerSecond()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "env", "CartPole-v1", "--envs", "8", "--steps", "20000");
+        Assert.True(code == 0, err);
+        var j = JsonNode.Parse(output.Trim())!.AsObject();
+        Assert.True((double)j["steps_per_second"]! > 0);
+    }
+
+    [Fact]
+    public void TrainWritesSummaryCheckpointLogsAndCurve_AndEvalReadsTheCheckpoint()
+    {
+        string dir = TempDir();
+        var (code, output, err) = CliRunner.Run("train", "--algo", "dqn", "--env", "CartPole-v1", "--steps", "1500", "--seed", "5",
+            "--out", dir, "--no-progress", "--eval-episodes", "5", "--set", "learning_starts=500", "--env-arg", "gravity=12");
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+        Assert.Equal("dqn", (string)s["algo"]!);
+        Assert.Equal("CartPole-v1", (string)s["env"]!);
+        Assert.Equal(5, (int)s["seed"]!);
+        Assert.Equal(1500, (long)s["env_steps"]!);
+        Assert.True((double)s["wall_seconds"]! > 0);
+        Assert.NotNull(s["final_mean_return"]);
+        Assert.True(s.ContainsKey("solved_at_step"));
+        Assert.NotNull(s["eval_mean_return"]);
+        Assert.Equal("12", (string)s["env_args"]!["gravity"]!);
+        foreach (var f in new[] { "checkpoint.ckpt", "metrics.csv", "episodes.csv", "curve.png" })
+            Assert.True(File.Exists(Path.Combine(dir, f)), f + " missing");
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir, "tb"), "events.out.tfevents.*"));
+        Assert.Contains(Path.Combine(dir, "checkpoint.ckpt"), output);
+
+        var (ecode, eout, eerr) = CliRunner.Run("eval", Path.Combine(dir, "checkpoint.ckpt"), "--episodes", "3");
+        Assert.True(ecode == 0, eerr);
+        var e = JsonNode.Parse(eout.Trim())!.AsObject();
+        Assert.Equal(3, (int)e["episodes"]!);
+    }
+
+    [Fact]
+    public void CorruptCheckpointIsRefusedAndLeftUntouched()
+    {
+        string dir = TempDir();
+        string path = Path.Combine(dir, "bad.ckpt");
+        var bytes = new byte[300];
+        new Random(1).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+        var (code, _, err) = CliRunner.Run("eval", path);
+        Assert.NotEqual(0, code);
+        Assert.Contains(path, err);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+}
