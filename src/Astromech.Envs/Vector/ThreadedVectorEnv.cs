@@ -18,7 +18,8 @@ namespace Astromech.Envs.Vector;
 /// quick succession and yield the cores when the training loop is busy elsewhere.</para>
 /// <para>An exception thrown by a copy on any thread is rethrown to the caller of Step with its original type and
 /// stack (the first by block order when several threw); the vector env then needs <see cref="VectorEnv.Reset"/>.
-/// <see cref="IDisposable.Dispose"/> stops and joins the threads, then disposes the copies.</para>
+/// <see cref="IDisposable.Dispose"/> stops and joins the threads, then disposes the copies. <see cref="VectorEnv.Reset"/>
+/// runs on the caller's thread (so an env must not be tied to the thread that steps it).</para>
 /// </summary>
 public sealed class ThreadedVectorEnv : VectorEnv
 {

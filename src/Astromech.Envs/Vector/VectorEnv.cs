@@ -151,9 +151,9 @@ public abstract class VectorEnv : IVectorEnv
                 FinalInfos[i] = r.Info;
                 infos[i] = envs[i].Reset(row);
             }
-            else
+            else if (r.Info is not null || infos[i] is not null)
             {
-                infos[i] = r.Info;
+                infos[i] = r.Info; // stores into an interface-typed array are type-checked; skip the common null → null
             }
         }
     }
