@@ -84,15 +84,16 @@ public class VectorEnvTests
     }
 
     [Theory]
-    [InlineData(7, 3, false)]
-    [InlineData(7, 3, true)]
-    [InlineData(16, 4, false)]
-    [InlineData(5, 1, false)]
-    public void Threaded_matches_sync_buffers_exactly(int n, int workers, bool box)
+    [InlineData(7, 3, false, 200)]
+    [InlineData(7, 3, true, 200)]
+    [InlineData(16, 4, false, 200)]
+    [InlineData(5, 1, false, 200)]
+    [InlineData(9, 3, false, 0)] // no spinning: every hand-off goes through the blocking path
+    public void Threaded_matches_sync_buffers_exactly(int n, int workers, bool box, int spin)
     {
         Func<IEnv> factory = () => new CounterEnv(2, 9, truncate: false, obsSize: 4, boxActionDim: box ? 2 : null);
         using var sync = new SyncVectorEnv(factory, n);
-        using var threaded = new ThreadedVectorEnv(factory, n, workers);
+        using var threaded = new ThreadedVectorEnv(factory, n, workers, spin);
         Assert.Equal(Math.Min(workers, n), threaded.NumWorkers);
         sync.Reset(seed: 42);
         threaded.Reset(seed: 42);
