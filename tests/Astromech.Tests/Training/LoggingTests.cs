@@ -108,6 +108,24 @@ public class LoggingTests
     }
 
     [Fact]
+    public void Logging_AllocatesNothingPerCall_OnceNamesAreKnown()
+    {
+        using var dir = new TempDir();
+        using var logger = new MetricsLogger(new CsvMetricsSink(dir.File("m.csv"), dir.File("e.csv")), new TensorBoardSink(dir.Path));
+        var progress = new ProgressDisplay(1_000_000, TextWriter.Null, interactive: true, refreshInterval: TimeSpan.FromHours(1));
+        for (int i = 0; i < 100; i++) { logger.Log("train/loss", i, i); logger.LogEpisode(i, i, 10); progress.Update(i, logger); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            logger.Log("train/loss", i * 0.001, i);
+            logger.Log("time/steps_per_second", 1234.5, i);
+            progress.Update(i, logger);
+        }
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / 20_000;
+        Assert.True(perCall < 8, $"{perCall} bytes per Log call");
+    }
+
+    [Fact]
     public void ProgressDisplay_RedirectedPrintsPlainLinesAtTenPercentSteps()
     {
         var sw = new StringWriter();
