@@ -15,14 +15,14 @@ internal static class EvalCommand
         var a = CliArgs.Parse(argv, "eval", new[] { "episodes", "seed", "env-arg", "torch-threads" });
         if (a.Positional.Count != 1) throw new CliException("eval: give exactly one checkpoint path (astromech eval runs/.../checkpoint.ckpt)");
         var ckpt = CheckpointFile.Read(a.Positional[0]);
-        var meta = ckpt.GetJson("trainer/meta");
+        var meta = ckpt.GetJsonNode("trainer/meta");
         var algo = Algorithms.Get((string)meta["algo"]!);
         string envId = (string)meta["env"]!;
         var envArgs = new Dictionary<string, string>();
         if (meta["env_args"] is JsonObject saved)
             foreach (var (k, v) in saved) envArgs[k] = (string)v!;
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
-        var config = ConfigBinder.FromJson(algo.ConfigType, ckpt.GetJson("trainer/config"));
+        var config = ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject());
         int episodes = a.GetInt("episodes", 1) ?? 100;
         int seed = a.GetInt("seed") ?? 12345;
 

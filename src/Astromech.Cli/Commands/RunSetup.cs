@@ -69,5 +69,5 @@ internal static class RunSetup
 
     /// <summary>Binds the algorithm's keys of <paramref name="root"/> plus --set overrides onto its config record.</summary>
     public static object BindAlgoConfig(AlgorithmInfo algo, JsonObject root, IEnumerable<string> overrides) =>
-        ConfigBinder.Bind(algo.ConfigType, root, RunKeys, overrides);
+        ConfigBinder.Bind(algo.ConfigType, root, overrides, RunKeys);
 }

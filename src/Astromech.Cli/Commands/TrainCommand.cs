@@ -65,10 +65,10 @@ internal static class TrainCommand
         Console.WriteLine($"done in {summary.WallSeconds:F1} s ({summary.StepsPerSecond:F0} env steps/s), {summary.Episodes} episodes");
         Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; solved at step: {(summary.SolvedAtStep?.ToString() ?? "not solved")}");
         Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}");
-        Console.WriteLine($"  checkpoint: {run.CheckpointPath}");
-        Console.WriteLine($"  logs:       {run.MetricsCsvPath}, {run.EpisodesCsvPath}, {run.TensorBoardDir}/");
-        Console.WriteLine($"  curve:      {run.CurvePath}");
-        Console.WriteLine($"  summary:    {run.SummaryPath}");
+        Console.WriteLine($"  checkpoint: {run.Checkpoint}");
+        Console.WriteLine($"  logs:       {run.MetricsCsv}, {run.EpisodesCsv}, {run.TensorBoardDir}/");
+        Console.WriteLine($"  curve:      {run.CurvePng}");
+        Console.WriteLine($"  summary:    {run.SummaryJson}");
         return 0;
     }
 

@@ -7,7 +7,7 @@ namespace Astromech.Nn;
 /// <summary>A torso of fully connected layers with ReLU after each: in → h1 → … → hk.</summary>
 public sealed class Mlp : Module<Tensor, Tensor>
 {
-    private readonly Modules.Sequential _layers;
+    private readonly TorchSharp.Modules.Sequential _layers;
 
     public int InputSize { get; }
     public int OutputSize { get; }

@@ -32,8 +32,8 @@ public sealed class QNetwork : Module<Tensor, Tensor>
 /// <summary>Splits a feature vector into a state value and action advantages and recombines them into Q-values.</summary>
 public sealed class DuelingHead : Module<Tensor, Tensor>
 {
-    private readonly Modules.Linear _value;
-    private readonly Modules.Linear _advantage;
+    private readonly TorchSharp.Modules.Linear _value;
+    private readonly TorchSharp.Modules.Linear _advantage;
 
     public DuelingHead(int features, int numActions) : base("dueling_head")
     {

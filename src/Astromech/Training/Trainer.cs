@@ -85,7 +85,7 @@ public sealed record RunSummary
 /// includes exploration); eval_solved_at_step is the first periodic evaluation whose deterministic mean
 /// over <see cref="TrainerOptions.EvalEpisodes"/> episodes reached it.</para>
 /// </summary>
-public sealed class Trainer
+public static class Trainer
 {
     private const int Window = 100;
 
@@ -103,7 +103,7 @@ public sealed class Trainer
         if (o.ResumeFrom is string resume)
         {
             var ckpt = CheckpointFile.Read(resume);
-            var meta = ckpt.GetJson("trainer/meta");
+            var meta = ckpt.GetJsonNode("trainer/meta");
             Checkpoint.EnsureMatches("algorithm", agent.Algo, (string)meta["algo"]!);
             Checkpoint.EnsureMatches("env", o.EnvId, (string)meta["env"]!);
             agent.Load(ckpt);
@@ -111,7 +111,7 @@ public sealed class Trainer
             priorWallSeconds = (double)meta["wall_seconds"]!;
             solvedAt = (long?)meta["solved_at_step"];
             evalSolvedAt = (long?)meta["eval_solved_at_step"];
-            history.AddRange(ReadHistory(ckpt.Get("trainer/episodes")));
+            history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes")));
         }
 
         using var venv = new SyncVectorEnv(Enumerable.Range(0, agent.NumEnvs).Select(_ => makeEnv()).ToArray());
@@ -125,8 +125,9 @@ public sealed class Trainer
         var window = new Queue<double>(history.TakeLast(Window).Select(h => h.Return));
         double windowSum = window.Sum();
 
-        using var logger = new MetricsLogger(run);
-        using var progress = o.ShowProgress ? new ProgressDisplay(o.TotalSteps, envSteps) : null;
+        using var logger = run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
+        logger.EpisodeOffset = history.Count;
+        using var progress = o.ShowProgress ? new ProgressDisplay(o.TotalSteps, startStep: envSteps) : null;
         // Resumed runs use a seed derived from the step count, so they do not replay the first episodes.
         venv.Reset(o.ResumeFrom is null ? o.Seed : unchecked(o.Seed + (int)(envSteps % int.MaxValue) * 7919));
         Array.Fill(starts, true);
@@ -186,7 +187,7 @@ public sealed class Trainer
                 logger.Log("time/steps_per_second", sps, envSteps);
                 if (window.Count > 0) logger.Log("train/mean_return_100", windowSum / window.Count, envSteps);
             }
-            progress?.Update(envSteps, history.Count, window.Count > 0 ? windowSum / window.Count : null);
+            progress?.Update(envSteps, history.Count, window.Count > 0 ? windowSum / window.Count : double.NaN);
 
             if (envSteps >= nextEval)
             {
@@ -199,13 +200,13 @@ public sealed class Trainer
             if (envSteps >= nextCkpt)
             {
                 nextCkpt += o.CheckpointInterval;
-                SaveCheckpoint(agent, o, run.CheckpointPath, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history);
+                SaveCheckpoint(agent, o, run.Checkpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history);
             }
         }
         progress?.Finish();
 
         double wall = priorWallSeconds + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(agent, o, run.CheckpointPath, envSteps, wall, solvedAt, evalSolvedAt, history);
+        SaveCheckpoint(agent, o, run.Checkpoint, envSteps, wall, solvedAt, evalSolvedAt, history);
         var final = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, new Progress(envSteps, o.TotalSteps));
         logger.Log("eval/mean_return", final.MeanReturn, envSteps);
         if (evalSolvedAt is null && final.MeanReturn >= threshold) evalSolvedAt = envSteps;
@@ -227,12 +228,12 @@ public sealed class Trainer
             EvalSolvedAtStep = evalSolvedAt,
             RewardThreshold = o.RewardThreshold,
             StepsPerSecond = (envSteps - startSteps) / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
-            Checkpoint = run.CheckpointPath,
+            Checkpoint = run.Checkpoint,
         };
         logger.Flush();
-        LearningCurvePlot.Save(run.CurvePath, history.Select(h => (h.Step, h.Return)).ToList(),
+        LearningCurvePlot.Save(run.CurvePng, history.Select(h => (h.Step, h.Return)).ToList(),
             $"{agent.Algo} on {o.EnvId} (seed {o.Seed})", o.RewardThreshold, evals);
-        RunDirectory.WriteJsonAtomic(run.SummaryPath, summary.ToJson(o.EnvArgs, o.AgentConfig));
+        RunDirectory.WriteJsonAtomic(run.SummaryJson, summary.ToJson(o.EnvArgs, o.AgentConfig));
         return summary;
     }
 
@@ -255,7 +256,8 @@ public sealed class Trainer
             ["observation_space"] = agent.ObservationSpace.ToString(),
             ["action_space"] = agent.ActionSpace.ToString(),
         });
-        c.Set("trainer/episodes", WriteHistory(history));
+        c.SetBytes("trainer/episodes", WriteHistory(history));
+        if (o.AgentConfig is not null) c.SetJson("trainer/config", o.AgentConfig);
         agent.Save(c);
         CheckpointFile.Write(path, c);
     }

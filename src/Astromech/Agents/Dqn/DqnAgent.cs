@@ -152,30 +152,30 @@ public sealed class DqnAgent : IAgent
         using (var ms = new MemoryStream())
         {
             _replay.Save(ms);
-            c.Set("dqn/replay", ms.ToArray());
+            c.SetBytes("dqn/replay", ms.ToArray());
         }
     }
 
     public void Load(Checkpoint c)
     {
-        var shape = c.GetJson("dqn/shape");
+        var shape = c.GetJsonNode("dqn/shape");
         Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
         Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
-        var saved = ConfigBinder.ToJson(ConfigBinder.FromJson<DqnConfig>(c.GetJson("dqn/config")));
+        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<DqnConfig>(c.GetJsonNode("dqn/config").AsObject()));
         var mine = ConfigBinder.ToJson(_cfg);
         foreach (var key in new[] { "hidden", "dueling" })
             Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
         c.LoadModule("dqn/online", _learner.Online);
         c.LoadModule("dqn/target", _learner.Target);
         c.LoadOptimizer("dqn/optimizer", _learner.Optimizer);
-        c.LoadRng("dqn/rng", _rng);
-        var counters = c.GetJson("dqn/counters");
+        c.RestoreRng("dqn/rng", _rng);
+        var counters = c.GetJsonNode("dqn/counters");
         _learner.SetUpdates((long)counters["updates"]!);
         _lastTrainStep = (long)counters["last_train_step"]!;
         _stepsSinceTrain = (long)counters["steps_since_train"]!;
-        if (c.Has("dqn/replay"))
+        if (c.Contains("dqn/replay"))
         {
-            using var ms = new MemoryStream(c.Get("dqn/replay"));
+            using var ms = new MemoryStream(c.GetBytes("dqn/replay"));
             _replay.Load(ms);
         }
     }
