@@ -108,7 +108,7 @@ public sealed class CartPole : Env
     protected override StepResult StepCore(ReadOnlySpan<float> action, Span<float> obs)
     {
         double force = action[0] == 1f ? _forceMag : -_forceMag;
-        double cos = Math.Cos(_theta), sin = Math.Sin(_theta);
+        var (sin, cos) = Math.SinCos(_theta);
 
         // Florian (2007), "Correct equations for the dynamics of the cart-pole system", with the pole's
         // friction and the cart's friction left out, as in Gymnasium.
