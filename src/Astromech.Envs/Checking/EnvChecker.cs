@@ -20,7 +20,10 @@ public sealed class EnvCheckException : Exception
 /// </summary>
 public static class EnvChecker
 {
-    /// <summary>Runs every check and returns the problems found (empty when the env passes).</summary>
+    /// <summary>
+    /// Runs every check and returns the problems found (empty when the env passes). Pass a freshly built env
+    /// (as <c>EnvRegistry.Make</c> returns): one check steps it before its first reset and expects a throw.
+    /// </summary>
     /// <param name="steps">Steps taken with random actions for the observation/reward checks and the repeatability check.</param>
     public static IReadOnlyList<string> Check(IEnv env, int seed = 0, int steps = 200)
     {
