@@ -142,18 +142,26 @@ public sealed class Box : Space
     public override int FlatSize => Low.Length;
     public bool IsBounded => Low.All(float.IsFinite) && High.All(float.IsFinite);
 
-    /// <summary>Gymnasium's rule: uniform on bounded dims, exponential on half-bounded, normal on unbounded.</summary>
+    /// <summary>True for the integer element types (uint8, int32, bool), whose elements hold whole numbers.</summary>
+    public bool IsIntegral => DType is DType.UInt8 or DType.Int32 or DType.Bool;
+
+    /// <summary>
+    /// Gymnasium's rule: uniform on bounded dims, exponential on half-bounded, normal on unbounded; for integer
+    /// dtypes a bounded dim is uniform on [low, high + 1) and every draw is floored, so the result is a whole number.
+    /// </summary>
     public override void Sample(Random rng, Span<float> into)
     {
+        bool integral = IsIntegral;
         for (int i = 0; i < Low.Length; i++)
         {
             float lo = Low[i], hi = High[i];
             bool lb = float.IsFinite(lo), hb = float.IsFinite(hi);
             double v;
-            if (lb && hb) v = lo + (hi - (double)lo) * rng.NextDouble();
+            if (lb && hb) v = lo + (hi + (integral ? 1.0 : 0.0) - lo) * rng.NextDouble();
             else if (lb) v = lo - Math.Log(1 - rng.NextDouble());
             else if (hb) v = hi + Math.Log(1 - rng.NextDouble());
             else v = Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            if (integral) v = Math.Floor(v);
             float f = (float)v;
             // Rounding to float32 may step just outside the bound.
             into[i] = Math.Clamp(f, lo, hi);
@@ -165,6 +173,9 @@ public sealed class Box : Space
         if (x.Length != Low.Length) return false;
         for (int i = 0; i < x.Length; i++)
             if (!(x[i] >= Low[i] && x[i] <= High[i])) return false; // NaN fails too
+        if (IsIntegral)
+            for (int i = 0; i < x.Length; i++)
+                if (x[i] != MathF.Floor(x[i])) return false;
         return true;
     }
 
