@@ -21,7 +21,7 @@ public sealed class DqnLearner : IDisposable
 {
     private readonly DqnConfig _cfg;
     private readonly int _obsSize;
-    private readonly optim.Optimizer _optimizer;
+    private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
     private readonly float[] _tdErrors;
 
     public QNetwork Online { get; }
@@ -41,7 +41,7 @@ public sealed class DqnLearner : IDisposable
         _tdErrors = new float[cfg.BatchSize];
     }
 
-    public optim.Optimizer Optimizer => _optimizer;
+    public TorchSharp.Modules.OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>|δ| of the last update, one per batch row (for priority updates).</summary>
     public ReadOnlySpan<float> LastTdErrors => _tdErrors;
