@@ -154,10 +154,10 @@ public class RegistryTests
     [Fact]
     public void EditDistance()
     {
-        Assert.Equal(0, EnvRegistry.EditDistance("abc", "abc"));
-        Assert.Equal(1, EnvRegistry.EditDistance("abc", "abd"));
-        Assert.Equal(3, EnvRegistry.EditDistance("", "abc"));
-        Assert.Equal(3, EnvRegistry.EditDistance("kitten", "sitting"));
+        Assert.Equal(0, Names.EditDistance("abc", "abc"));
+        Assert.Equal(1, Names.EditDistance("abc", "abd"));
+        Assert.Equal(3, Names.EditDistance("", "abc"));
+        Assert.Equal(3, Names.EditDistance("kitten", "sitting"));
     }
 }
 

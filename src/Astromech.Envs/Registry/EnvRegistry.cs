@@ -154,30 +154,11 @@ public static class EnvRegistry
         string key = id.ToLowerInvariant();
         int limit = Math.Max(3, key.Length / 3);
         return candidates
-            .Select(c => (Id: c, D: EditDistance(key, c.ToLowerInvariant())))
+            .Select(c => (Id: c, D: Names.EditDistance(key, c.ToLowerInvariant())))
             .Where(t => t.D <= limit)
             .OrderBy(t => t.D).ThenBy(t => t.Id, StringComparer.Ordinal)
             .Take(count)
             .Select(t => t.Id)
             .ToList();
-    }
-
-    /// <summary>Levenshtein distance (insertions, deletions, substitutions).</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                cur[j] = Math.Min(sub, Math.Min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
     }
 }

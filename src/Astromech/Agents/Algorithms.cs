@@ -42,19 +42,9 @@ public static class Algorithms
         var hit = _all.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
         if (hit is not null) return hit;
         var names = _all.Select(a => a.Name).ToList();
-        var near = names.OrderBy(n => Levenshtein(n, name.ToLowerInvariant())).First();
-        string hint = Levenshtein(near, name.ToLowerInvariant()) <= 2 ? $" (did you mean '{near}'?)" : "";
+        var near = names.OrderBy(n => Astromech.Envs.Names.EditDistance(n, name.ToLowerInvariant())).First();
+        string hint = Astromech.Envs.Names.EditDistance(near, name.ToLowerInvariant()) <= 2 ? $" (did you mean '{near}'?)" : "";
         throw new UnknownAlgorithmException($"unknown algorithm '{name}'{hint}; known: {string.Join(", ", names)}");
     }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-        return d[a.Length, b.Length];
-    }
 }
+

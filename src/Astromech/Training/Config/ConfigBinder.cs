@@ -347,29 +347,12 @@ public static class ConfigBinder
     {
         string snake = ToSnakeCase(key).Replace('-', '_');
         var keys = shape.Properties.Select(p => p.Key).ToArray();
-        var best = keys.Select(k => (Key: k, Distance: EditDistance(snake, k))).OrderBy(x => x.Distance).FirstOrDefault();
+        var best = keys.Select(k => (Key: k, Distance: Astromech.Envs.Names.EditDistance(snake, k))).OrderBy(x => x.Distance).FirstOrDefault();
         int tolerance = Math.Max(2, snake.Length / 3);
         string hint = best.Key is not null && best.Distance <= tolerance
             ? $"did you mean '{best.Key}'?"
             : $"valid keys: {string.Join(", ", keys)}";
         return new ConfigException($"{from}: unknown key '{key}' for {shape.Name}; {hint}");
-    }
-
-    /// <summary>Optimal string alignment distance (Levenshtein plus adjacent transpositions).</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (int i = 1; i <= a.Length; i++)
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        return d[a.Length, b.Length];
     }
 
     // ---- shapes -----------------------------------------------------------------------------------------------
