@@ -51,9 +51,18 @@ namespace Astromech.Cli
                 bool expected = inner is CliException or ArgumentException or InvalidOperationException
                     or IOException or UnauthorizedAccessException or FormatException or NotSupportedException
                     || inner.GetType().Name.EndsWith("ConfigException") || inner.GetType().Name.EndsWith("CheckpointException");
-                Console.Error.WriteLine(expected ? $"error: {inner.Message}" : $"error: {inner.GetType().Name}: {inner.Message}");
+                Console.Error.WriteLine(expected ? $"error: {OneLine(inner)}" : $"error: {inner.GetType().Name}: {OneLine(inner)}");
                 return expected ? 2 : 1;
             }
+        }
+
+        /// <summary>The message on one line, without .NET's "(Parameter 'x')" suffix.</summary>
+        private static string OneLine(Exception e)
+        {
+            string m = e.Message;
+            if (e is ArgumentException { ParamName: string p }) m = m.Replace($" (Parameter '{p}')", "");
+            var lines = m.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.Length <= 1 ? m.Trim() : lines[0].TrimEnd(':') + ": " + string.Join("; ", lines.Skip(1).Select(l => l.TrimStart('-', ' ')));
         }
     }
 }
