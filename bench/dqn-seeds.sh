@@ -6,6 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 env_id="$1"; seeds="${2:-5}"; config="${3:-}"; interval="${4:-5000}"
 out="$root/runs/bench-dqn-$(echo "$env_id" | tr / _)-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
 for s in $(seq 1 "$seeds"); do
   args=(train --algo dqn --env "$env_id" --seed "$s" --eval-interval "$interval" --out "$out/s$s" --no-progress)
   [ -n "$config" ] && args+=(--config "$config")
