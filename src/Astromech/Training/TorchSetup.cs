@@ -3,10 +3,10 @@ using TorchSharp;
 namespace Astromech.Training;
 
 /// <summary>
-/// Process-wide TorchSharp settings, chosen deliberately. The intra-op thread count defaults to 1: the
-/// networks of classic-control agents are small (batches of 32–256 rows through 64–256 units), where
-/// libtorch's thread pool costs more in synchronisation than it saves (measured in the learner benchmark);
-/// pass more for large convolutional torsos.
+/// Process-wide TorchSharp settings, chosen deliberately. The intra-op thread count defaults to 1, which
+/// also makes a seeded run bit-for-bit repeatable. Measured on the 2-core dev machine, a forward + backward
+/// + Adam step of a 4→256→256→2 MLP: batch 64, 866 µs with 1 thread vs 986 µs with 2; batch 256, 1994 µs
+/// vs 1621 µs. Pass --torch-threads 2 (or ASTROMECH_TORCH_THREADS) for large batches or conv torsos.
 /// </summary>
 public static class TorchSetup
 {

@@ -22,7 +22,10 @@ public sealed class DqnLearner : IDisposable
     private readonly DqnConfig _cfg;
     private readonly int _obsSize;
     private readonly TorchSharp.Modules.OptimizerHelper _optimizer;
-    private readonly float[] _tdErrors;
+    private readonly float[] _tdErrors, _q, _y;
+    private readonly long[] _actionIndex;
+    private int _lastSize;
+    private readonly TorchSharp.Modules.Parameter[] _parameters;
 
     public QNetwork Online { get; }
     public QNetwork Target { get; }
@@ -39,56 +42,80 @@ public sealed class DqnLearner : IDisposable
         Target.eval();
         _optimizer = optim.Adam(Online.parameters(), cfg.LearningRate);
         _tdErrors = new float[cfg.BatchSize];
+        _q = new float[cfg.BatchSize];
+        _y = new float[cfg.BatchSize];
+        _actionIndex = new long[cfg.BatchSize];
+        _parameters = Online.parameters().ToArray();
     }
 
     public TorchSharp.Modules.OptimizerHelper Optimizer => _optimizer;
 
     /// <summary>|δ| of the last update, one per batch row (for priority updates).</summary>
-    public ReadOnlySpan<float> LastTdErrors => _tdErrors;
+    public ReadOnlySpan<float> LastTdErrors => _tdErrors.AsSpan(0, _lastSize);
 
     /// <summary>One gradient step; returns the loss and the mean Q of the batch.</summary>
     public (double Loss, double MeanQ) Update(ReplayBatch batch)
     {
         int b = batch.Size;
+        if (b > _q.Length) throw new ArgumentException($"batch of {b} rows is larger than the configured batch_size {_q.Length}");
+        for (int i = 0; i < b; i++) _actionIndex[i] = (long)batch.Actions[i];
         using var scope = NewDisposeScope();
-        var obs = torch.tensor(batch.Obs.AsSpan(0, b * _obsSize).ToArray(), new long[] { b, _obsSize });
-        var next = torch.tensor(batch.NextObs.AsSpan(0, b * _obsSize).ToArray(), new long[] { b, _obsSize });
-        var actions = torch.tensor(batch.Actions.AsSpan(0, b).ToArray()).to_type(ScalarType.Int64).unsqueeze(1);
-        var rewards = torch.tensor(batch.Rewards.AsSpan(0, b).ToArray());
-        var discounts = torch.tensor(batch.Discounts.AsSpan(0, b).ToArray());
+        var obs = Rows(batch.Obs, b, _obsSize);
+        var next = Rows(batch.NextObs, b, _obsSize);
+        var actions = torch.tensor(_actionIndex, new long[] { _actionIndex.Length, 1 });
+        if (b < _actionIndex.Length) actions = actions.narrow(0, 0, b);
+        var rewards = Rows(batch.Rewards, b, 1).view(b);
+        var discounts = Rows(batch.Discounts, b, 1).view(b);
 
         Tensor y;
         using (no_grad())
         {
             var qNextTarget = Target.forward(next);
-            var aStar = _cfg.DoubleQ
-                ? Online.forward(next).argmax(1, keepdim: true)
-                : qNextTarget.argmax(1, keepdim: true);
-            var bootstrap = qNextTarget.gather(1, aStar).squeeze(1);
+            var bootstrap = _cfg.DoubleQ
+                ? qNextTarget.gather(1, Online.forward(next).argmax(1, keepdim: true)).squeeze(1)
+                : qNextTarget.max(1).values;
             y = _cfg.ValueRescaling
                 ? ValueRescaling.H(rewards + discounts * ValueRescaling.HInverse(bootstrap, _cfg.RescalingEps), _cfg.RescalingEps)
-                : rewards + discounts * bootstrap;
+                : rewards.addcmul(discounts, bootstrap, 1);
         }
 
         var q = Online.forward(obs).gather(1, actions).squeeze(1);
-        var td = q - y;
         var perItem = _cfg.Loss == TdLoss.Huber
             ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
-            : td.pow(2) * 0.5;
-        var loss = batch.HasWeights
-            ? (perItem * torch.tensor(batch.Weights.AsSpan(0, b).ToArray())).mean()
-            : perItem.mean();
+            : (q - y).square() * 0.5;
+        var loss = batch.HasWeights ? (perItem * Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
 
         _optimizer.zero_grad();
         loss.backward();
-        if (_cfg.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Online.parameters(), _cfg.MaxGradNorm);
+        if (_cfg.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _cfg.MaxGradNorm);
         _optimizer.step();
         Updates++;
 
-        td.detach().abs().data<float>().CopyTo(_tdErrors);
+        // TD errors (for priorities), the loss and the mean Q for logging come from one copy of q and y,
+        // instead of a chain of small tensor ops and two synchronising item() calls.
+        q.detach().data<float>().CopyTo(_q);
+        y.data<float>().CopyTo(_y);
+        double lossSum = 0, qSum = 0;
+        for (int i = 0; i < b; i++)
+        {
+            float d = _q[i] - _y[i], ad = MathF.Abs(d);
+            _tdErrors[i] = ad;
+            double l = _cfg.Loss == TdLoss.Mse ? 0.5 * d * d
+                : ad <= _cfg.HuberDelta ? 0.5 * d * d : _cfg.HuberDelta * (ad - 0.5 * _cfg.HuberDelta);
+            double w = batch.HasWeights ? batch.Weights[i] : 1.0;
+            lossSum += w * l;
+            qSum += _q[i];
+        }
         if (Updates % _cfg.TargetUpdateInterval == 0) UpdateTarget();
-        return (loss.item<float>(), q.detach().mean().item<float>());
+        _lastSize = b;
+        return (lossSum / b, qSum / b);
     }
+
+    /// <summary>A [rows, width] tensor over the first rows of a batch array (no managed copy when the batch is full).</summary>
+    private static Tensor Rows(float[] data, int rows, int width) =>
+        data.Length == rows * width
+            ? torch.tensor(data, new long[] { rows, width })
+            : torch.tensor(data.AsSpan(0, rows * width).ToArray(), new long[] { rows, width });
 
     /// <summary>Hard copy (τ = 1) or Polyak blend θ⁻ ← τθ + (1 − τ)θ⁻.</summary>
     public void UpdateTarget()
