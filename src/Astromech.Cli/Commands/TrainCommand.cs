@@ -66,6 +66,8 @@ internal static class TrainCommand
         Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; solved at step: {(summary.SolvedAtStep?.ToString() ?? "not solved")}");
         Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}");
         Console.WriteLine($"  checkpoint: {run.Checkpoint}");
+        if (summary.BestCheckpoint is string best)
+            Console.WriteLine($"  best:       {best} (evaluation {summary.BestEvalMeanReturn:F2} at step {summary.BestEvalStep})");
         Console.WriteLine($"  logs:       {run.MetricsCsv}, {run.EpisodesCsv}, {run.TensorBoardDir}/");
         Console.WriteLine($"  curve:      {run.CurvePng}");
         Console.WriteLine($"  summary:    {run.SummaryJson}");

@@ -49,6 +49,10 @@ public sealed record RunSummary
     public double? RewardThreshold { get; init; }
     public double StepsPerSecond { get; init; }
     public string Checkpoint { get; init; } = "";
+    /// <summary>Best periodic evaluation (null without periodic evaluation), its step and checkpoint.</summary>
+    public double? BestEvalMeanReturn { get; init; }
+    public long? BestEvalStep { get; init; }
+    public string? BestCheckpoint { get; init; }
 
     public JsonObject ToJson(IReadOnlyDictionary<string, string> envArgs, JsonObject? config)
     {
@@ -72,6 +76,9 @@ public sealed record RunSummary
             ["eval_episodes"] = EvalEpisodes,
             ["eval_solved_at_step"] = EvalSolvedAtStep,
             ["checkpoint"] = Checkpoint,
+            ["best_eval_mean_return"] = BestEvalMeanReturn,
+            ["best_eval_step"] = BestEvalStep,
+            ["best_checkpoint"] = BestCheckpoint,
             ["config"] = config?.DeepClone(),
         };
     }
@@ -97,7 +104,9 @@ public static class Trainer
         var history = new List<(long Step, double Return, int Length)>();
         var evals = new List<(long Step, double MeanReturn)>();
         long envSteps = 0;
-        long? solvedAt = null, evalSolvedAt = null;
+        long? solvedAt = null, evalSolvedAt = null, bestEvalStep = null;
+        double bestEval = double.NegativeInfinity;
+        (long Step, EvalResult Result)? lastEval = null;
         double priorWallSeconds = 0;
 
         if (o.ResumeFrom is string resume)
@@ -193,9 +202,17 @@ public static class Trainer
             {
                 nextEval += o.EvalInterval;
                 var ev = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, after);
+                lastEval = (envSteps, ev);
                 evals.Add((envSteps, ev.MeanReturn));
                 logger.Log("eval/mean_return", ev.MeanReturn, envSteps);
                 if (evalSolvedAt is null && ev.MeanReturn >= threshold) evalSolvedAt = envSteps;
+                if (ev.MeanReturn > bestEval)
+                {
+                    // DQN-style learners can forget a solved task later in a run; keep the best policy seen.
+                    bestEval = ev.MeanReturn;
+                    bestEvalStep = envSteps;
+                    SaveCheckpoint(agent, o, run.BestCheckpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history);
+                }
             }
             if (envSteps >= nextCkpt)
             {
@@ -207,10 +224,16 @@ public static class Trainer
 
         double wall = priorWallSeconds + clock.Elapsed.TotalSeconds;
         SaveCheckpoint(agent, o, run.Checkpoint, envSteps, wall, solvedAt, evalSolvedAt, history);
-        var final = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, new Progress(envSteps, o.TotalSteps));
-        logger.Log("eval/mean_return", final.MeanReturn, envSteps);
-        if (evalSolvedAt is null && final.MeanReturn >= threshold) evalSolvedAt = envSteps;
-        evals.Add((envSteps, final.MeanReturn));
+        // The final policy's evaluation; a periodic one at this very step already is it.
+        EvalResult final;
+        if (lastEval is { } le && le.Step == envSteps) final = le.Result;
+        else
+        {
+            final = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, new Progress(envSteps, o.TotalSteps));
+            logger.Log("eval/mean_return", final.MeanReturn, envSteps);
+            if (evalSolvedAt is null && final.MeanReturn >= threshold) evalSolvedAt = envSteps;
+            evals.Add((envSteps, final.MeanReturn));
+        }
 
         var summary = new RunSummary
         {
@@ -229,6 +252,9 @@ public static class Trainer
             RewardThreshold = o.RewardThreshold,
             StepsPerSecond = (envSteps - startSteps) / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
             Checkpoint = run.Checkpoint,
+            BestEvalMeanReturn = bestEvalStep is null ? null : bestEval,
+            BestEvalStep = bestEvalStep,
+            BestCheckpoint = bestEvalStep is null ? null : run.BestCheckpoint,
         };
         logger.Flush();
         LearningCurvePlot.Save(run.CurvePng, history.Select(h => (h.Step, h.Return)).ToList(),

@@ -44,6 +44,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void PeriodicEvaluationKeepsTheBestCheckpoint()
+    {
+        string dir = Directory.CreateTempSubdirectory("astromech-trainer-").FullName;
+        using var env = EnvRegistry.Make("CartPole-v1");
+        using var agent = new DqnAgent(Small, env.ObservationSpace, env.ActionSpace, seed: 2);
+        var s = Trainer.Run(agent, () => EnvRegistry.Make("CartPole-v1"), new TrainerOptions
+        {
+            EnvId = "CartPole-v1", Seed = 2, TotalSteps = 1500, OutDir = dir, EvalEpisodes = 3, EvalInterval = 500, ShowProgress = false,
+        });
+        Assert.NotNull(s.BestEvalMeanReturn);
+        Assert.Contains(s.BestEvalStep!.Value, new long[] { 500, 1000, 1500 });
+        var best = CheckpointFile.Read(Path.Combine(dir, "checkpoint.best.ckpt"));
+        Assert.Equal(s.BestEvalStep.Value, (long)best.GetJsonNode("trainer/meta")["env_steps"]!);
+    }
+
+    [Fact]
     public void ResumeRefusesACheckpointOfAnotherEnv()
     {
         string dir = Directory.CreateTempSubdirectory("astromech-trainer-").FullName;
