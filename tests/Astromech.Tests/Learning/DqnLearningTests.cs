@@ -18,7 +18,7 @@ public class DqnLearningTests
     {
         torch.set_num_threads(1);
         string preset = Path.Combine(RepoRoot(), "configs", "dqn", "CartPole-v1.json");
-        var cfg = ConfigBinder.BindFile<DqnConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps" });
+        var cfg = ConfigBinder.BindFile<DqnConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval" });
         using var env = EnvRegistry.Make("CartPole-v1");
         using var agent = new DqnAgent(cfg, env.ObservationSpace, env.ActionSpace, seed: 0);
         var summary = Trainer.Run(agent, () => EnvRegistry.Make("CartPole-v1"), new TrainerOptions
