@@ -9,7 +9,7 @@ namespace Astromech.Envs.Wrappers;
 /// Box(−clip, clip) of the same shape. Set <see cref="Training"/> to false to freeze the statistics for evaluation;
 /// <see cref="SaveState(Stream)"/> / <see cref="LoadState(Stream)"/> let checkpoints carry them.
 /// </summary>
-public sealed class NormalizeObservation : Wrapper
+public sealed class NormalizeObservation : Wrapper, IStatefulWrapper
 {
     private readonly Box _space;
 
@@ -58,16 +58,4 @@ public sealed class NormalizeObservation : Wrapper
 
     public void SaveState(BinaryWriter w) => Statistics.Save(w);
     public void LoadState(BinaryReader r) => Statistics.Load(r);
-
-    public void SaveState(Stream s)
-    {
-        using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        SaveState(w);
-    }
-
-    public void LoadState(Stream s)
-    {
-        using var r = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        LoadState(r);
-    }
 }

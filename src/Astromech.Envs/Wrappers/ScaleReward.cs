@@ -6,7 +6,7 @@ namespace Astromech.Envs.Wrappers;
 /// subtracted (see openai/baselines#538). G includes the finishing step's reward and restarts at 0 on
 /// <see cref="Reset"/>, i.e. at every episode start whether the last one terminated or was truncated (SB3's order).
 /// </summary>
-public sealed class ScaleReward : Wrapper
+public sealed class ScaleReward : Wrapper, IStatefulWrapper
 {
     private const uint Magic = 0x57524353; // "SCRW"
     private double _return;
@@ -58,17 +58,5 @@ public sealed class ScaleReward : Wrapper
         double g = r.ReadDouble();
         ReturnStatistics.Load(r);
         _return = g;
-    }
-
-    public void SaveState(Stream s)
-    {
-        using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        SaveState(w);
-    }
-
-    public void LoadState(Stream s)
-    {
-        using var r = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        LoadState(r);
     }
 }

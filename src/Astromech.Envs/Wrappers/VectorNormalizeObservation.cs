@@ -10,7 +10,7 @@ namespace Astromech.Envs.Wrappers;
 /// then applied to <see cref="Observations"/> and to the finished rows of <see cref="FinalObservations"/>.
 /// Rewards and flags are the inner env's. <see cref="RawObservations"/> gives the unnormalized batch.
 /// </summary>
-public sealed class VectorNormalizeObservation : IVectorEnv
+public sealed class VectorNormalizeObservation : IVectorEnv, IStatefulWrapper
 {
     private readonly Box _space;
     private readonly int _obsSize;
@@ -76,18 +76,6 @@ public sealed class VectorNormalizeObservation : IVectorEnv
 
     public void SaveState(BinaryWriter w) => Statistics.Save(w);
     public void LoadState(BinaryReader r) => Statistics.Load(r);
-
-    public void SaveState(Stream s)
-    {
-        using var w = new BinaryWriter(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        SaveState(w);
-    }
-
-    public void LoadState(Stream s)
-    {
-        using var r = new BinaryReader(s, System.Text.Encoding.UTF8, leaveOpen: true);
-        LoadState(r);
-    }
 
     public void Dispose() => Inner.Dispose();
 }
