@@ -17,7 +17,7 @@ internal static class BenchCommand
     {
         if (argv.Length == 0 || argv[0] != "env")
             throw new CliException("bench: the subcommand is 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M)");
-        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "bench env", new[] { "envs", "steps", "threads", "seed", "env-arg" });
+        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "bench env", new[] { "envs", "steps", "threads", "spin", "seed", "env-arg" });
         if (a.Positional.Count != 1) throw new CliException("bench env: give exactly one env id");
         string id = a.Positional[0];
         int n = a.GetInt("envs", 1) ?? 64;
@@ -26,7 +26,7 @@ internal static class BenchCommand
         int seed = a.GetInt("seed") ?? 0;
         var envArgs = a.Pairs("env-arg");
         var copies = Enumerable.Range(0, n).Select(_ => EnvRegistry.Make(id, envArgs)).ToArray();
-        using IVectorEnv venv = threads > 0 ? new ThreadedVectorEnv(copies, threads) : new SyncVectorEnv(copies);
+        using IVectorEnv venv = threads > 0 ? new ThreadedVectorEnv(copies, threads, a.GetInt("spin", 0) ?? 200) : new SyncVectorEnv(copies);
 
         var rng = new Rng(seed);
         var space = venv.SingleActionSpace;
