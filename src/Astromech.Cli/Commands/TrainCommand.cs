@@ -63,7 +63,8 @@ internal static class TrainCommand
 
         var run = new RunDirectory(outDir);
         Console.WriteLine($"done in {summary.WallSeconds:F1} s ({summary.StepsPerSecond:F0} env steps/s), {summary.Episodes} episodes");
-        Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; solved at step: {(summary.SolvedAtStep?.ToString() ?? "not solved")}");
+        string thr = spec.RewardThreshold is double t ? $" (threshold {t})" : "";
+        Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; that mean reached the threshold{thr} at step: {(summary.SolvedAtStep?.ToString() ?? "not reached")}");
         Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}");
         Console.WriteLine($"  checkpoint: {run.Checkpoint}");
         if (summary.BestCheckpoint is string best)
