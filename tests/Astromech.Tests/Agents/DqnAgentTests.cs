@@ -47,6 +47,17 @@ public class DqnAgentTests
     }
 
     [Fact]
+    public void OneUpdatePerEnvStepDoesNotCountTheWarmUp()
+    {
+        using var env = CartPole();
+        var cfg = Small with { GradientSteps = -1, LearningStarts = 300, TrainFreq = 4, NumEnvs = 1 };
+        using var agent = new DqnAgent(cfg, env.ObservationSpace, env.ActionSpace, seed: 5);
+        Drive(agent, 400, seed: 5);
+        // Updates start at step 300: one per env step from there on, not 300 at once.
+        Assert.InRange(agent.Learner.Updates, 95, 101);
+    }
+
+    [Fact]
     public void RejectsContinuousActionSpace()
     {
         using var env = EnvRegistry.Make("Pendulum-v1");

@@ -110,7 +110,14 @@ public sealed class DqnAgent : IAgent
     public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
     {
         long envSteps = progress.EnvSteps;
-        if (envSteps < _cfg.LearningStarts || envSteps - _lastTrainStep < _cfg.TrainFreq) return null;
+        if (envSteps < _cfg.LearningStarts)
+        {
+            // Steps collected before learning starts do not count toward gradient_steps = -1 (one per env step),
+            // or the first round would make as many updates as the whole warm-up had steps.
+            _stepsSinceTrain = 0;
+            return null;
+        }
+        if (envSteps - _lastTrainStep < _cfg.TrainFreq) return null;
         if (_replay.Count < _cfg.BatchSize) return null;
         int gradientSteps = _cfg.GradientSteps > 0 ? _cfg.GradientSteps : (int)_stepsSinceTrain;
         _lastTrainStep = envSteps;
