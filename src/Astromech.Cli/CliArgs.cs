@@ -72,7 +72,7 @@ public sealed class CliArgs
     {
         var v = GetLong(name, min);
         if (v is null) return null;
-        if (v > int.MaxValue) throw new CliException($"--{name}: {v} is too large");
+        if (v > int.MaxValue || v < int.MinValue) throw new CliException($"--{name}: {v} does not fit a 32-bit integer");
         return (int)v;
     }
 

@@ -57,6 +57,14 @@ internal static class RunSetup
         catch (Exception) { throw new CliException($"config key '{key}' must be a whole number, got {n.ToJsonString()}"); }
     }
 
+    public static int? Int(JsonObject o, string key, int min = int.MinValue)
+    {
+        long? v = Long(o, key);
+        if (v is null) return null;
+        if (v < min || v > int.MaxValue) throw new CliException($"config key '{key}' = {v} is out of range [{min}, {int.MaxValue}]");
+        return (int)v;
+    }
+
     public static Dictionary<string, string> EnvArgs(JsonObject o)
     {
         var d = new Dictionary<string, string>();

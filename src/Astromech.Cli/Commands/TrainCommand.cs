@@ -35,7 +35,7 @@ internal static class TrainCommand
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
 
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(root, "steps") ?? 100_000;
-        int seed = a.GetInt("seed") ?? (int)(RunSetup.Long(root, "seed") ?? 0);
+        int seed = a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0;
         var spec = EnvRegistry.Spec(envId);
         var (obsSpace, actSpace) = Spaces(envId, envArgs); // validates env args before anything is written
         string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
@@ -50,7 +50,7 @@ internal static class TrainCommand
             Seed = seed,
             TotalSteps = steps,
             OutDir = outDir,
-            EvalEpisodes = a.GetInt("eval-episodes", 0) ?? (int)(RunSetup.Long(root, "eval_episodes") ?? 100),
+            EvalEpisodes = a.GetInt("eval-episodes", 1) ?? RunSetup.Int(root, "eval_episodes", 1) ?? 100,
             EvalInterval = a.GetLong("eval-interval", 0) ?? RunSetup.Long(root, "eval_interval") ?? 0,
             CheckpointInterval = a.GetLong("checkpoint-interval", 0) ?? RunSetup.Long(root, "checkpoint_interval") ?? 25_000,
             RewardThreshold = spec.RewardThreshold,

@@ -98,6 +98,8 @@ public static class Trainer
 
     public static RunSummary Run(IAgent agent, Func<IEnv> makeEnv, TrainerOptions o)
     {
+        if (o.EvalEpisodes < 1) throw new ArgumentException($"eval_episodes must be at least 1, got {o.EvalEpisodes}");
+        if (o.TotalSteps < 1) throw new ArgumentException($"steps must be at least 1, got {o.TotalSteps}");
         var run = new RunDirectory(o.OutDir);
         var clock = Stopwatch.StartNew();
         double threshold = o.RewardThreshold ?? double.NaN;
@@ -120,6 +122,10 @@ public static class Trainer
             priorWallSeconds = (double)meta["wall_seconds"]!;
             solvedAt = (long?)meta["solved_at_step"];
             evalSolvedAt = (long?)meta["eval_solved_at_step"];
+            // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
+            if ((long?)meta["best_eval_step"] is long bs) { bestEvalStep = bs; bestEval = (double)meta["best_eval_mean_return"]!; }
+            if (meta["evals"] is JsonArray saved)
+                foreach (var e in saved) evals.Add(((long)e![0]!, (double)e[1]!));
             history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes")));
         }
 
@@ -211,19 +217,19 @@ public static class Trainer
                     // DQN-style learners can forget a solved task later in a run; keep the best policy seen.
                     bestEval = ev.MeanReturn;
                     bestEvalStep = envSteps;
-                    SaveCheckpoint(agent, o, run.BestCheckpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history);
+                    SaveCheckpoint(agent, o, run.BestCheckpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
                 }
             }
             if (envSteps >= nextCkpt)
             {
                 nextCkpt += o.CheckpointInterval;
-                SaveCheckpoint(agent, o, run.Checkpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history);
+                SaveCheckpoint(agent, o, run.Checkpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
             }
         }
         progress?.Finish();
 
         double wall = priorWallSeconds + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(agent, o, run.Checkpoint, envSteps, wall, solvedAt, evalSolvedAt, history);
+        SaveCheckpoint(agent, o, run.Checkpoint, envSteps, wall, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
         // The final policy's evaluation; a periodic one at this very step already is it.
         EvalResult final;
         if (lastEval is { } le && le.Step == envSteps) final = le.Result;
@@ -264,8 +270,11 @@ public static class Trainer
     }
 
     private static void SaveCheckpoint(IAgent agent, TrainerOptions o, string path, long envSteps, double wall,
-        long? solvedAt, long? evalSolvedAt, List<(long Step, double Return, int Length)> history)
+        long? solvedAt, long? evalSolvedAt, List<(long Step, double Return, int Length)> history,
+        long? bestEvalStep, double bestEval, List<(long Step, double MeanReturn)> evals)
     {
+        var evalList = new JsonArray();
+        foreach (var (st, m) in evals) evalList.Add(new JsonArray(st, m));
         var c = new Checkpoint();
         var args = new JsonObject();
         foreach (var (k, v) in o.EnvArgs) args[k] = v;
@@ -279,6 +288,9 @@ public static class Trainer
             ["wall_seconds"] = wall,
             ["solved_at_step"] = solvedAt,
             ["eval_solved_at_step"] = evalSolvedAt,
+            ["best_eval_step"] = bestEvalStep,
+            ["best_eval_mean_return"] = bestEvalStep is null ? null : bestEval,
+            ["evals"] = evalList,
             ["observation_space"] = agent.ObservationSpace.ToString(),
             ["action_space"] = agent.ActionSpace.ToString(),
         });

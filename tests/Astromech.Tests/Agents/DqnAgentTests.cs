@@ -58,6 +58,16 @@ public class DqnAgentTests
     }
 
     [Fact]
+    public void TrainFreqHoldsWhenCopiesDoNotDivideIt()
+    {
+        using var env = CartPole();
+        var cfg = Small with { GradientSteps = 1, LearningStarts = 300, TrainFreq = 4, NumEnvs = 3 };
+        using var agent = new DqnAgent(cfg, env.ObservationSpace, env.ActionSpace, seed: 5);
+        Drive(agent, 400, seed: 5); // 1,200 env steps: one update per 4 steps after step 300 → ~225
+        Assert.InRange(agent.Learner.Updates, 223, 227);
+    }
+
+    [Fact]
     public void RejectsContinuousActionSpace()
     {
         using var env = EnvRegistry.Make("Pendulum-v1");

@@ -57,6 +57,16 @@ public class TrainerTests
         Assert.Contains(s.BestEvalStep!.Value, new long[] { 500, 1000, 1500 });
         var best = CheckpointFile.Read(Path.Combine(dir, "checkpoint.best.ckpt"));
         Assert.Equal(s.BestEvalStep.Value, (long)best.GetJsonNode("trainer/meta")["env_steps"]!);
+
+        // A resumed run remembers the best evaluation, so it cannot overwrite a better best checkpoint.
+        using var agent2 = new DqnAgent(Small, env.ObservationSpace, env.ActionSpace, seed: 2);
+        var resumed = Trainer.Run(agent2, () => EnvRegistry.Make("CartPole-v1"), new TrainerOptions
+        {
+            EnvId = "CartPole-v1", Seed = 2, TotalSteps = 1600, OutDir = dir, EvalEpisodes = 3, ShowProgress = false,
+            ResumeFrom = Path.Combine(dir, "checkpoint.ckpt"),
+        });
+        Assert.Equal(s.BestEvalMeanReturn, resumed.BestEvalMeanReturn);
+        Assert.Equal(s.BestEvalStep, resumed.BestEvalStep);
     }
 
     [Fact]

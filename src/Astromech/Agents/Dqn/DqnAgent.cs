@@ -117,10 +117,20 @@ public sealed class DqnAgent : IAgent
             _stepsSinceTrain = 0;
             return null;
         }
-        if (envSteps - _lastTrainStep < _cfg.TrainFreq) return null;
-        if (_replay.Count < _cfg.BatchSize) return null;
-        int gradientSteps = _cfg.GradientSteps > 0 ? _cfg.GradientSteps : (int)_stepsSinceTrain;
-        _lastTrainStep = envSteps;
+        long due = envSteps - _lastTrainStep;
+        if (due < _cfg.TrainFreq) return null;
+        if (_replay.Count < _cfg.BatchSize)
+        {
+            // Not enough data yet: these steps are not owed as updates later (no burst once the replay fills).
+            _lastTrainStep = envSteps;
+            _stepsSinceTrain = 0;
+            return null;
+        }
+        // With several env copies a vector step can cover more than one train_freq period: run the updates
+        // of every period that passed. The first round after learning starts counts as one period.
+        long rounds = _learner.Updates == 0 ? 1 : due / _cfg.TrainFreq;
+        int gradientSteps = _cfg.GradientSteps > 0 ? (int)(_cfg.GradientSteps * rounds) : (int)_stepsSinceTrain;
+        _lastTrainStep = _learner.Updates == 0 ? envSteps : _lastTrainStep + rounds * _cfg.TrainFreq;
         _stepsSinceTrain = 0;
         double beta = _cfg.PriorityBeta0 + progress.Fraction * (1.0 - _cfg.PriorityBeta0);
         double lossSum = 0, qSum = 0;
