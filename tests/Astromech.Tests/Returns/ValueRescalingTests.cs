@@ -1,7 +1,7 @@
 using Astromech.Returns;
 using TorchSharp;
 
-namespace Astromech.Tests.Replay;
+namespace Astromech.Tests.Returns;
 
 public class ValueRescalingTests
 {
