@@ -99,7 +99,7 @@ public abstract class TransitionReplay : IReplay
         int applied = 0;
         for (int k = 0; k < indices.Length; k++)
         {
-            if (KeyOf(CheckSlot(indices[k])) != keys[k]) continue; // overwritten since sampled: the update is stale
+            if (KeyOf(indices[k]) != keys[k]) continue; // overwritten since sampled: the update is stale
             SetPriority(indices[k], tdErrors[k]);
             applied++;
         }
