@@ -10,9 +10,9 @@ namespace Astromech.Returns;
 /// √(|x|+1) − 1 = |x| / (√(|x|+1) + 1), so h(x) = x·(1/(√(|x|+1) + 1) + ε); and with z = √(|x'|+1) − 1 ≥ 0 the
 /// inverse solves εz² + (1+2ε)z − |y| = 0 by the stable root z = 2|y| / ((1+2ε) + √((1+2ε)² + 4ε|y|)), where
 /// (1+2ε)² + 4ε|y| = 1 + 4ε(|y| + 1 + ε) is the paper's radicand, giving h⁻¹(y) = sign(y)·z(z+2). In float32
-/// the textbook forms lose about 1e-4 absolute near 0 (√(1.004) − 1 cancels); these keep full relative
-/// precision, need no special case for ε = 0, and have the true gradient at 0 (½+ε and 2/(1+2ε)), where
-/// autograd through sign/abs would give ε and 0.</para>
+/// the textbook forms cancel near 0 (√(|x|+1) − 1, and √(1.004…) − 1 divided by 2ε), losing most relative
+/// precision for small |x|; these keep it, need no special case for ε = 0, and have the true gradient at 0
+/// (½+ε and 2/(1+2ε)), where autograd through sign/abs gives ε and 0.</para>
 /// </summary>
 public static class ValueRescaling
 {
