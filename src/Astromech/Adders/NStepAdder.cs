@@ -39,6 +39,8 @@ public sealed class NStepAdder
     /// </summary>
     public void Observe(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, bool terminated, bool truncated, ReadOnlySpan<float> nextObs)
     {
+        if (obs.Length != _obsSize || nextObs.Length != _obsSize || action.Length != _actSize)
+            throw new ArgumentException($"n-step adder takes {_obsSize} observation and {_actSize} action floats; got {obs.Length}, {nextObs.Length} and {action.Length}");
         int slot = (_head + _count) % _n;
         obs.CopyTo(_obs.AsSpan(slot * _obsSize, _obsSize));
         action.CopyTo(_act.AsSpan(slot * _actSize, _actSize));
@@ -98,11 +100,34 @@ public sealed class VectorNStepAdder
         ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, ReadOnlySpan<float> nextObs)
     {
         int n = _adders.Length;
-        if (rewards.Length != n || obs.Length != n * _obsSize || nextObs.Length != n * _obsSize || actions.Length != n * _actSize)
-            throw new ArgumentException($"vector adder for {n} copies got {rewards.Length} rewards, {obs.Length}/{nextObs.Length} observation floats and {actions.Length} action floats");
+        if (rewards.Length != n || terminated.Length != n || truncated.Length != n || obs.Length != n * _obsSize
+            || nextObs.Length != n * _obsSize || actions.Length != n * _actSize)
+            throw new ArgumentException($"vector adder for {n} copies got {rewards.Length} rewards, {terminated.Length}/{truncated.Length} done flags, {obs.Length}/{nextObs.Length} observation floats and {actions.Length} action floats");
         for (int i = 0; i < n; i++)
             _adders[i].Observe(obs.Slice(i * _obsSize, _obsSize), actions.Slice(i * _actSize, _actSize), rewards[i],
                 terminated[i], truncated[i], nextObs.Slice(i * _obsSize, _obsSize));
+    }
+
+    /// <summary>
+    /// One vector step straight from the env's buffers under the same-step autoreset contract of
+    /// <see cref="Astromech.Envs.Vector.IVectorEnv"/>: copy i's next observation is row i of
+    /// <paramref name="finalObservations"/> where it terminated or truncated, else row i of
+    /// <paramref name="observations"/> (the env's buffers after the step). <paramref name="obs"/> holds the
+    /// observations the actions were chosen on (a copy taken before the step).
+    /// </summary>
+    public void Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> actions, ReadOnlySpan<float> rewards,
+        ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, ReadOnlySpan<float> observations, ReadOnlySpan<float> finalObservations)
+    {
+        int n = _adders.Length;
+        if (rewards.Length != n || terminated.Length != n || truncated.Length != n || obs.Length != n * _obsSize
+            || observations.Length != n * _obsSize || finalObservations.Length != n * _obsSize || actions.Length != n * _actSize)
+            throw new ArgumentException($"vector adder for {n} copies got {rewards.Length} rewards, {terminated.Length}/{truncated.Length} done flags, {obs.Length}/{observations.Length}/{finalObservations.Length} observation floats and {actions.Length} action floats");
+        for (int i = 0; i < n; i++)
+        {
+            var next = terminated[i] || truncated[i] ? finalObservations : observations;
+            _adders[i].Observe(obs.Slice(i * _obsSize, _obsSize), actions.Slice(i * _actSize, _actSize), rewards[i],
+                terminated[i], truncated[i], next.Slice(i * _obsSize, _obsSize));
+        }
     }
 
     public void Clear()

@@ -4,17 +4,19 @@ namespace Astromech.Replay;
 
 /// <summary>
 /// Ring-buffer storage of transitions in flat float arrays, shared by <see cref="UniformReplay"/> and
-/// <see cref="PrioritizedReplay"/>, which differ only in how they pick rows.
+/// <see cref="PrioritizedReplay"/>, which differ only in how they pick rows. Memory is fixed at construction
+/// (<see cref="BytesUsed"/>); when full, each add overwrites the oldest transition. Every add gets a key, the
+/// number of adds before it; the slot is the key modulo the capacity, so the key of a slot's current
+/// transition is derived, not stored, and sampled rows carry it for stale-update checks.
 /// </summary>
 public abstract class TransitionReplay : IReplay
 {
     private const uint Magic = 0x5250_4C59; // "RPLY"
-    private const int Version = 1;
+    private const int Version = 2; // 2: the add counter replaces the next-slot index
 
     protected readonly int ObsSize;
     protected readonly int ActSize;
     private readonly float[] _obs, _next, _act, _rew, _disc;
-    private int _next_slot;
 
     protected TransitionReplay(int capacity, int obsSize, int actSize)
     {
@@ -31,6 +33,8 @@ public abstract class TransitionReplay : IReplay
     }
 
     public int Count { get; private set; }
+    /// <summary>Transitions added since construction (or as loaded); the next add gets this key.</summary>
+    public long TotalAdded { get; private set; }
     public int Capacity { get; }
     public virtual long BytesUsed => sizeof(float) * ((long)_obs.Length * 2 + _act.Length + _rew.Length + _disc.Length);
 
@@ -38,13 +42,13 @@ public abstract class TransitionReplay : IReplay
     {
         if (obs.Length != ObsSize || nextObs.Length != ObsSize || action.Length != ActSize)
             throw new ArgumentException($"replay rows hold {ObsSize} observation and {ActSize} action floats; got {obs.Length}, {nextObs.Length} and {action.Length}");
-        int slot = _next_slot;
+        int slot = (int)(TotalAdded % Capacity);
         obs.CopyTo(_obs.AsSpan(slot * ObsSize, ObsSize));
         nextObs.CopyTo(_next.AsSpan(slot * ObsSize, ObsSize));
         action.CopyTo(_act.AsSpan(slot * ActSize, ActSize));
         _rew[slot] = reward;
         _disc[slot] = discount;
-        _next_slot = (slot + 1) % Capacity;
+        TotalAdded++;
         if (Count < Capacity) Count++;
         OnAdded(slot);
         return slot;
@@ -60,6 +64,7 @@ public abstract class TransitionReplay : IReplay
         for (int b = 0; b < batchSize; b++)
         {
             int s = into.Indices[b];
+            into.Keys[b] = KeyOf(s);
             _obs.AsSpan(s * ObsSize, ObsSize).CopyTo(into.Obs.AsSpan(b * ObsSize, ObsSize));
             _next.AsSpan(s * ObsSize, ObsSize).CopyTo(into.NextObs.AsSpan(b * ObsSize, ObsSize));
             _act.AsSpan(s * ActSize, ActSize).CopyTo(into.Actions.AsSpan(b * ActSize, ActSize));
@@ -73,13 +78,45 @@ public abstract class TransitionReplay : IReplay
 
     protected virtual void OnAdded(int slot) { }
 
-    public virtual void UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<float> tdErrors) { }
+    /// <summary>The key of the transition now in <paramref name="slot"/> (which must be below <see cref="Count"/>).</summary>
+    public long KeyOf(int slot)
+    {
+        if ((uint)slot >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(slot), slot, $"replay holds {Count} transitions");
+        long last = TotalAdded - 1;
+        return last - (last - slot) % Capacity;
+    }
+
+    public void UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<float> tdErrors)
+    {
+        if (indices.Length != tdErrors.Length) throw new ArgumentException($"one TD error per index; got {indices.Length} indices and {tdErrors.Length} errors");
+        for (int k = 0; k < indices.Length; k++) SetPriority(CheckSlot(indices[k]), tdErrors[k]);
+    }
+
+    public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<float> tdErrors)
+    {
+        if (indices.Length != tdErrors.Length || indices.Length != keys.Length)
+            throw new ArgumentException($"one key and one TD error per index; got {indices.Length} indices, {keys.Length} keys and {tdErrors.Length} errors");
+        int applied = 0;
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if (KeyOf(indices[k]) != keys[k]) continue; // overwritten since sampled: the update is stale
+            SetPriority(indices[k], tdErrors[k]);
+            applied++;
+        }
+        return applied;
+    }
+
+    /// <summary>Sets the priority of one slot from its TD error; uniform replay ignores it.</summary>
+    protected virtual void SetPriority(int slot, float tdError) { }
+
+    private int CheckSlot(int slot) =>
+        (uint)slot < (uint)Count ? slot : throw new ArgumentOutOfRangeException(nameof(slot), slot, $"replay slot {slot} holds no transition (count {Count})");
 
     public void Save(Stream stream)
     {
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         w.Write(Magic); w.Write(Version); w.Write(GetType().Name);
-        w.Write(Capacity); w.Write(ObsSize); w.Write(ActSize); w.Write(Count); w.Write(_next_slot);
+        w.Write(Capacity); w.Write(ObsSize); w.Write(ActSize); w.Write(Count); w.Write(TotalAdded);
         WriteFloats(w, _obs, Count * ObsSize); WriteFloats(w, _next, Count * ObsSize); WriteFloats(w, _act, Count * ActSize);
         WriteFloats(w, _rew, Count); WriteFloats(w, _disc, Count);
         SaveExtra(w);
@@ -92,18 +129,27 @@ public abstract class TransitionReplay : IReplay
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("not a saved replay");
             int version = r.ReadInt32();
-            if (version != Version) throw new InvalidDataException($"saved replay has format version {version}, this build reads {Version}");
+            if (version != Version && version != 1) throw new InvalidDataException($"saved replay has format version {version}, this build reads 1 to {Version}");
             string kind = r.ReadString();
             if (kind != GetType().Name) throw new InvalidDataException($"saved replay is a {kind}, this run uses a {GetType().Name}");
             int cap = r.ReadInt32(), obs = r.ReadInt32(), act = r.ReadInt32();
             if (cap != Capacity || obs != ObsSize || act != ActSize)
                 throw new InvalidDataException($"saved replay has capacity {cap}, obs {obs}, action {act}; this run has {Capacity}, {ObsSize}, {ActSize}");
-            int count = r.ReadInt32(), next = r.ReadInt32();
-            if (count < 0 || count > Capacity || next < 0 || next >= Capacity) throw new InvalidDataException("saved replay counters are out of range");
+            int count = r.ReadInt32();
+            long total;
+            if (version == 1)
+            {
+                int next = r.ReadInt32(); // version 1 kept only the next slot: rebuild an add count that leads to it
+                if (next < 0 || next >= Capacity || (count < Capacity && next != count)) throw new InvalidDataException("saved replay counters are out of range");
+                total = count < Capacity ? count : Capacity + next;
+            }
+            else total = r.ReadInt64();
+            if (count < 0 || count > Capacity || total < count || (count < Capacity && total != count))
+                throw new InvalidDataException("saved replay counters are out of range");
             ReadFloats(r, _obs, count * ObsSize); ReadFloats(r, _next, count * ObsSize); ReadFloats(r, _act, count * ActSize);
             ReadFloats(r, _rew, count); ReadFloats(r, _disc, count);
             Count = count;
-            _next_slot = next;
+            TotalAdded = total;
             LoadExtra(r);
         }
         catch (EndOfStreamException)
@@ -145,8 +191,9 @@ public sealed class UniformReplay(int capacity, int obsSize, int actSize) : Tran
 /// transitions enter at the largest priority seen so far so each is replayed at least once soon; importance
 /// weights w_i = (N·P(i))^−β normalised by the largest possible weight, (N·P_min)^−β. Sampling is
 /// stratified: the total mass is cut into batch-size equal segments and one row is drawn in each.
-/// A priority update applies to the slot as it is at update time (as in the paper's implementation): in one
-/// process nothing is inserted between a sample and its update.
+/// Stale updates: the two-argument UpdatePriorities applies to the slot as it is at update time (as in the
+/// paper's implementation; right in one process, where nothing is added between a sample and its update);
+/// the keyed overload drops rows whose slot was overwritten since the sample (see <see cref="ReplayBatch.Keys"/>).
 /// </summary>
 public sealed class PrioritizedReplay : TransitionReplay
 {
@@ -188,16 +235,12 @@ public sealed class PrioritizedReplay : TransitionReplay
         }
     }
 
-    public override void UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<float> tdErrors)
+    protected override void SetPriority(int slot, float tdError)
     {
-        if (indices.Length != tdErrors.Length) throw new ArgumentException("one TD error per index");
-        for (int k = 0; k < indices.Length; k++)
-        {
-            double p = Math.Abs((double)tdErrors[k]) + Epsilon;
-            if (!double.IsFinite(p)) throw new ArgumentException($"non-finite TD error {tdErrors[k]} for replay slot {indices[k]}");
-            _maxPriority = Math.Max(_maxPriority, p);
-            _tree.Update(indices[k], Math.Pow(p, Alpha));
-        }
+        double p = Math.Abs((double)tdError) + Epsilon;
+        if (!double.IsFinite(p)) throw new ArgumentException($"non-finite TD error {tdError} for replay slot {slot}");
+        _maxPriority = Math.Max(_maxPriority, p);
+        _tree.Update(slot, Math.Pow(p, Alpha));
     }
 
     protected override void SaveExtra(BinaryWriter w)

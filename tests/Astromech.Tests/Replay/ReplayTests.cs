@@ -1,43 +1,7 @@
-using Astromech.Adders;
 using Astromech.Envs;
 using Astromech.Replay;
 
 namespace Astromech.Tests.Replay;
-
-public class SumTreeTests
-{
-    [Fact]
-    public void FindReturnsLeafWhosePrefixIntervalHoldsTheMass()
-    {
-        var t = new SumTree(5);
-        double[] v = { 1, 0, 3, 2, 4 };
-        for (int i = 0; i < v.Length; i++) t.Update(i, v[i]);
-        Assert.Equal(10, t.Total);
-        Assert.Equal(0, t.Min);
-        Assert.Equal(0, t.Find(0));
-        Assert.Equal(0, t.Find(0.999));
-        Assert.Equal(2, t.Find(1.0)); // leaf 1 is empty and is skipped
-        Assert.Equal(3, t.Find(4.0));
-        Assert.Equal(4, t.Find(6.5));
-        Assert.Equal(4, t.Find(10.0)); // rounding past the end lands on the last positive leaf
-    }
-
-    [Fact]
-    public void TotalStaysExactAfterManyUpdates()
-    {
-        var t = new SumTree(1000);
-        var rng = new Rng(1);
-        var shadow = new double[1000];
-        for (int k = 0; k < 200_000; k++)
-        {
-            int i = rng.Next(1000);
-            shadow[i] = rng.NextDouble() * 10;
-            t.Update(i, shadow[i]);
-        }
-        Assert.Equal(shadow.Sum(), t.Total, 9);
-        Assert.Equal(shadow.Min(), t.Min);
-    }
-}
 
 public class ReplayTests
 {
@@ -181,79 +145,177 @@ public class ReplayTests
         Assert.Contains("capacity 16", e.Message);
         Assert.Throws<InvalidDataException>(() => copy.Load(new MemoryStream(ms.ToArray()[..40])));
     }
-}
 
-public class NStepAdderTests
-{
-    private sealed class Recorder : IReplay
+    [Fact]
+    public void PriorityUpdatesChangeWhatIsSampled()
     {
-        public readonly List<(float Obs, float Act, float Ret, float Disc, float Next)> Rows = new();
-        public int Count => Rows.Count;
-        public int Capacity => int.MaxValue;
-        public long BytesUsed => 0;
-        public int Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, float discount, ReadOnlySpan<float> nextObs)
+        var r = new PrioritizedReplay(16, 2, 1, alpha: 1.0);
+        AddN(r, 16);
+        var all = Enumerable.Range(0, 16).ToArray();
+        var td = Enumerable.Repeat(0.01f, 16).ToArray();
+        td[5] = 100f; // slot 5 now holds 100 / (100 + 15·0.01) ≈ 99.85% of the mass
+        r.UpdatePriorities(all, td);
+        var b = new ReplayBatch(1, 2, 1);
+        var rng = new Rng(8);
+        int fives = 0;
+        for (int k = 0; k < 2000; k++)
         {
-            Rows.Add((obs[0], action[0], reward, discount, nextObs[0]));
-            return Rows.Count - 1;
+            r.Sample(1, rng, 0.4, b);
+            if (b.Indices[0] == 5) fives++;
         }
-        public void Sample(int batchSize, Rng rng, double beta, ReplayBatch into) => throw new NotSupportedException();
-        public void UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<float> tdErrors) { }
-        public void Save(Stream stream) { }
-        public void Load(Stream stream) { }
-    }
-
-    // Steps t = 0..: observation t, action t, reward r[t], next observation t+1.
-    private static Recorder Run(int n, float gamma, float[] rewards, int endAt, bool terminated)
-    {
-        var rec = new Recorder();
-        var adder = new NStepAdder(rec, 1, 1, n, gamma);
-        for (int t = 0; t <= endAt; t++)
+        Assert.InRange(fives, 1970, 2000);
+        td[5] = 0.01f;
+        td[9] = 100f;
+        r.UpdatePriorities(all, td);
+        int nines = 0;
+        for (int k = 0; k < 2000; k++)
         {
-            bool end = t == endAt;
-            adder.Observe(new float[] { t }, new float[] { t }, rewards[t], end && terminated, end && !terminated, new float[] { t + 1 });
+            r.Sample(1, rng, 0.4, b);
+            if (b.Indices[0] == 9) nines++;
         }
-        return rec;
+        Assert.InRange(nines, 1970, 2000);
     }
 
     [Fact]
-    public void ThreeStepReturnsWithTermination()
+    public void StratifiedSamplingDrawsOneRowPerSegment()
     {
-        var rec = Run(3, 0.5f, new float[] { 1, 2, 4, 8, 16 }, endAt: 4, terminated: true);
-        Assert.Equal(5, rec.Rows.Count);
-        Assert.Equal((0f, 0f, 1 + 0.5f * 2 + 0.25f * 4, 0.125f, 3f), rec.Rows[0]);
-        Assert.Equal((1f, 1f, 2 + 0.5f * 4 + 0.25f * 8, 0.125f, 4f), rec.Rows[1]);
-        Assert.Equal((2f, 2f, 4 + 0.5f * 8 + 0.25f * 16, 0f, 5f), rec.Rows[2]); // window reaches the terminal step
-        Assert.Equal((3f, 3f, 8 + 0.5f * 16, 0f, 5f), rec.Rows[3]);
-        Assert.Equal((4f, 4f, 16f, 0f, 5f), rec.Rows[4]);
+        // Equal priorities: segment b of 8 covers exactly slot b, so one batch of 8 returns every slot once, in order.
+        var r = new PrioritizedReplay(8, 2, 1);
+        AddN(r, 8);
+        var b = new ReplayBatch(8, 2, 1);
+        r.Sample(8, new Rng(6), 0.4, b);
+        Assert.Equal(Enumerable.Range(0, 8), b.Indices);
+        Assert.All(b.Weights, w => Assert.Equal(1f, w));
     }
 
     [Fact]
-    public void TruncationBootstrapsFromTheFinalObservationWithTheRightPower()
+    public void ImportanceWeightsUseOnlyFilledSlotsBeforeTheReplayIsFull()
     {
-        var rec = Run(3, 0.5f, new float[] { 1, 2, 4, 8 }, endAt: 3, terminated: false);
-        Assert.Equal(4, rec.Rows.Count);
-        Assert.Equal((1f, 1f, 2 + 0.5f * 4 + 0.25f * 8, 0.125f, 4f), rec.Rows[1]);
-        Assert.Equal((2f, 2f, 4 + 0.5f * 8, 0.25f, 4f), rec.Rows[2]);
-        Assert.Equal((3f, 3f, 8f, 0.5f, 4f), rec.Rows[3]);
+        var r = new PrioritizedReplay(8, 2, 1, alpha: 0.5, epsilon: 1e-9);
+        AddN(r, 3);
+        r.UpdatePriorities(new[] { 0, 1, 2 }, new float[] { 1, 4, 16 });
+        // masses p^0.5 = 1, 2, 4; P = 1/7, 2/7, 4/7; N = 3; w ∝ (N·P)^-1 normalised by the smallest P.
+        var b = new ReplayBatch(64, 2, 1);
+        r.Sample(64, new Rng(9), beta: 1.0, b);
+        var mass = new[] { 1.0, 2.0, 4.0 };
+        for (int i = 0; i < 64; i++) Assert.Equal(mass[0] / mass[b.Indices[i]], b.Weights[i], 6);
     }
 
     [Fact]
-    public void OneStepIsPlainTransitions()
+    public void KeysNumberTheAddsAndFollowOverwrites()
     {
-        var rec = Run(1, 0.9f, new float[] { 1, 2, 3 }, endAt: 2, terminated: true);
-        Assert.Equal(new[] { (0f, 0f, 1f, 0.9f, 1f), (1f, 1f, 2f, 0.9f, 2f), (2f, 2f, 3f, 0f, 3f) }, rec.Rows);
+        var r = new UniformReplay(4, 2, 1);
+        AddN(r, 6);
+        Assert.Equal(6, r.TotalAdded);
+        Assert.Equal(new long[] { 4, 5, 2, 3 }, Enumerable.Range(0, 4).Select(i => r.KeyOf(i)));
+        var b = new ReplayBatch(32, 2, 1);
+        r.Sample(32, new Rng(1), 0, b);
+        for (int i = 0; i < 32; i++)
+        {
+            Assert.Equal(r.KeyOf(b.Indices[i]), b.Keys[i]);
+            Assert.Equal(b.Keys[i], (long)b.Obs[2 * i]); // AddN's k-th transition has observation k
+        }
     }
 
     [Fact]
-    public void EpisodesDoNotLeakIntoEachOther()
+    public void StaleKeyedPriorityUpdatesAreDropped()
     {
-        var rec = new Recorder();
-        var adder = new NStepAdder(rec, 1, 1, 3, 1f);
-        adder.Observe(new float[] { 0 }, new float[] { 0 }, 1, true, false, new float[] { 1 });
-        adder.Observe(new float[] { 10 }, new float[] { 0 }, 5, false, false, new float[] { 11 });
-        adder.Observe(new float[] { 11 }, new float[] { 0 }, 5, false, false, new float[] { 12 });
-        adder.Observe(new float[] { 12 }, new float[] { 0 }, 5, false, false, new float[] { 13 });
-        Assert.Equal((0f, 0f, 1f, 0f, 1f), rec.Rows[0]);
-        Assert.Equal((10f, 0f, 15f, 1f, 13f), rec.Rows[1]);
+        var r = new PrioritizedReplay(4, 2, 1, alpha: 1.0);
+        AddN(r, 4);
+        var b = new ReplayBatch(4, 2, 1);
+        r.Sample(4, new Rng(2), 0.4, b); // equal masses: slots 0, 1, 2, 3
+        Assert.Equal(new[] { 0, 1, 2, 3 }, b.Indices);
+        AddN(r, 2, start: 4); // overwrites slots 0 and 1 while the update is "in flight"
+        int applied = r.UpdatePriorities(b.Indices, b.Keys, new float[] { 50, 50, 3, 0.5f });
+        Assert.Equal(2, applied);
+        Assert.Equal(1.0, r.PriorityMass(0), 9); // the new transitions keep the max priority they entered with
+        Assert.Equal(1.0, r.PriorityMass(1), 9);
+        Assert.Equal(3.0, r.PriorityMass(2), 5);
+        Assert.Equal(0.5, r.PriorityMass(3), 5);
+        AddN(r, 1, start: 6); // max priority seen is 3, not the stale 50
+        Assert.Equal(3.0, r.PriorityMass(2), 5);
+
+        // Uniform replay has no priorities but checks keys the same way, so callers need not know which they hold.
+        IReplay u = new UniformReplay(4, 2, 1);
+        AddN(u, 4);
+        Assert.Equal(1, u.UpdatePriorities(new[] { 0, 1 }, new long[] { 0, 7 }, new float[] { 1, 1 }));
+    }
+
+    [Fact]
+    public void PriorityUpdatesOfEmptySlotsOrBadErrorsThrow()
+    {
+        var r = new PrioritizedReplay(8, 2, 1);
+        AddN(r, 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.UpdatePriorities(new[] { 3 }, new float[] { 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => r.UpdatePriorities(new[] { -1 }, new float[] { 1 }));
+        Assert.Throws<ArgumentException>(() => r.UpdatePriorities(new[] { 0 }, new float[] { float.NaN }));
+        Assert.Throws<ArgumentException>(() => r.UpdatePriorities(new[] { 0, 1 }, new float[] { 1 }));
+        Assert.Throws<InvalidOperationException>(() => new UniformReplay(4, 2, 1).Sample(1, new Rng(0), 0, new ReplayBatch(1, 2, 1)));
+    }
+
+    [Fact]
+    public void MemoryIsFixedAtConstruction()
+    {
+        var u = new UniformReplay(1000, 4, 2);
+        long expected = sizeof(float) * (1000L * 4 * 2 + 1000 * 2 + 1000 * 2);
+        Assert.Equal(expected, u.BytesUsed);
+        var p = new PrioritizedReplay(1000, 4, 2);
+        Assert.True(p.BytesUsed > expected);
+        long before = p.BytesUsed;
+        var o = new float[4];
+        for (int i = 0; i < 3000; i++) p.Add(o, new float[2], 0, 1, o);
+        Assert.Equal(before, p.BytesUsed);
+    }
+
+    [Fact]
+    public void UniformAddAndSampleAllocateNothingAfterWarmUp()
+    {
+        var r = new UniformReplay(512, 4, 2);
+        var b = new ReplayBatch(64, 4, 2);
+        var rng = new Rng(1);
+        var o = new float[4];
+        var a = new float[2];
+        void Round()
+        {
+            for (int i = 0; i < 8; i++) r.Add(o, a, 1, 0.99f, o);
+            r.Sample(64, rng, 0, b);
+            r.UpdatePriorities(b.Indices.AsSpan(0, 64), b.Keys.AsSpan(0, 64), b.Rewards.AsSpan(0, 64));
+        }
+        for (int i = 0; i < 100; i++) Round();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) Round();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void SaveLoadKeepsTheAddCounterAndReadsFormatVersion1()
+    {
+        var r = new UniformReplay(4, 2, 1);
+        AddN(r, 7);
+        var ms = new MemoryStream();
+        r.Save(ms);
+        var copy = new UniformReplay(4, 2, 1);
+        copy.Load(new MemoryStream(ms.ToArray()));
+        Assert.Equal(7, copy.TotalAdded);
+        Assert.Equal(new long[] { 4, 5, 6, 3 }, Enumerable.Range(0, 4).Select(i => copy.KeyOf(i)));
+
+        // Version 1: the same layout with the next slot (int) where version 2 has the add counter (long).
+        var v1 = new MemoryStream();
+        using (var w = new BinaryWriter(v1, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(0x5250_4C59u); w.Write(1); w.Write(nameof(UniformReplay));
+            w.Write(4); w.Write(2); w.Write(1); w.Write(4); w.Write(3);
+            foreach (var x in new float[4 * 2 + 4 * 2 + 4 + 4 + 4]) w.Write(x);
+        }
+        var old = new UniformReplay(4, 2, 1);
+        old.Load(new MemoryStream(v1.ToArray()));
+        Assert.Equal(4, old.Count);
+        Assert.Equal(3, old.Add(new float[2], new float[1], 0, 1, new float[2])); // next slot continues at 3
+        var bad = v1.ToArray();
+        bad[4] = 9; // version 9
+        var e = Assert.Throws<InvalidDataException>(() => new UniformReplay(4, 2, 1).Load(new MemoryStream(bad)));
+        Assert.Contains("version 9", e.Message);
+        var kind = Assert.Throws<InvalidDataException>(() => new PrioritizedReplay(4, 2, 1).Load(new MemoryStream(ms.ToArray())));
+        Assert.Contains("UniformReplay", kind.Message);
     }
 }
