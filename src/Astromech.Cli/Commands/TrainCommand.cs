@@ -38,6 +38,7 @@ internal static class TrainCommand
         int seed = a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0;
         var spec = EnvRegistry.Spec(envId);
         var (obsSpace, actSpace) = Spaces(envId, envArgs); // validates env args before anything is written
+        algo.EnsureSupports(envId, actSpace);
         string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
         TorchSetup.Configure(a.GetInt("torch-threads", 1));

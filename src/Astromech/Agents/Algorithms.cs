@@ -6,13 +6,35 @@ using Astromech.Training.Config;
 
 namespace Astromech.Agents;
 
+/// <summary>The kinds of action space an algorithm can act in.</summary>
+[Flags]
+public enum ActionKinds { Discrete = 1, Continuous = 2, Both = Discrete | Continuous }
+
 /// <summary>An algorithm the CLI and tools can name: its config record type and how to build an agent.</summary>
 public sealed record AlgorithmInfo(
     string Name,
     string Description,
     Type ConfigType,
-    Func<object, Space, Space, int, IAgent> Create)
+    Func<object, Space, Space, int, IAgent> Create,
+    ActionKinds Actions = ActionKinds.Discrete)
 {
+    /// <summary>
+    /// Throws a clear error when <paramref name="envId"/>'s action space is of a kind this algorithm cannot act
+    /// in (SAC on CartPole, DQN on Pendulum), naming both, before anything is built.
+    /// </summary>
+    public void EnsureSupports(string envId, Space actionSpace)
+    {
+        var kind = actionSpace switch { Discrete => ActionKinds.Discrete, Box => ActionKinds.Continuous, _ => (ActionKinds)0 };
+        if ((Actions & kind) != 0) return;
+        string wants = Actions switch
+        {
+            ActionKinds.Discrete => "discrete actions (a Discrete action space)",
+            ActionKinds.Continuous => "continuous actions (a Box action space)",
+            _ => "Discrete or Box action spaces",
+        };
+        throw new ArgumentException($"algorithm '{Name}' needs {wants}, but env '{envId}' has the action space {actionSpace}");
+    }
+
     /// <summary>The config record with its defaults.</summary>
     public object DefaultConfig() => Activator.CreateInstance(ConfigType)!;
 }

@@ -4,7 +4,10 @@ using static TorchSharp.torch.nn;
 
 namespace Astromech.Nn;
 
-/// <summary>A torso of fully connected layers with ReLU after each: in → h1 → … → hk.</summary>
+/// <summary>The nonlinearity after each hidden layer.</summary>
+public enum Activation { ReLU, Tanh }
+
+/// <summary>A torso of fully connected layers with a nonlinearity (ReLU by default) after each: in → h1 → … → hk.</summary>
 public sealed class Mlp : Module<Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.Sequential _layers;
@@ -12,20 +15,28 @@ public sealed class Mlp : Module<Tensor, Tensor>
     public int InputSize { get; }
     public int OutputSize { get; }
 
-    public Mlp(int inputSize, IReadOnlyList<int> hidden, string name = "mlp") : base(name)
+    /// <summary>The linear layers, in order (for custom initialization).</summary>
+    public IReadOnlyList<TorchSharp.Modules.Linear> Linears { get; }
+
+    public Mlp(int inputSize, IReadOnlyList<int> hidden, string name = "mlp", Activation activation = Activation.ReLU) : base(name)
     {
         if (hidden.Count == 0) throw new ArgumentException("an Mlp torso needs at least one hidden layer");
         InputSize = inputSize;
         var layers = new List<(string, Module<Tensor, Tensor>)>();
+        var linears = new List<TorchSharp.Modules.Linear>();
         int prev = inputSize;
         for (int i = 0; i < hidden.Count; i++)
         {
             if (hidden[i] <= 0) throw new ArgumentException($"hidden layer {i} has size {hidden[i]}");
-            layers.Add(($"fc{i}", Linear(prev, hidden[i])));
-            layers.Add(($"relu{i}", ReLU()));
+            var fc = Linear(prev, hidden[i]);
+            linears.Add(fc);
+            layers.Add(($"fc{i}", fc));
+            // The ReLU keeps its old name so checkpoints written before activations were selectable still load.
+            layers.Add(activation == Activation.ReLU ? ($"relu{i}", ReLU()) : ($"tanh{i}", Tanh()));
             prev = hidden[i];
         }
         OutputSize = prev;
+        Linears = linears;
         _layers = Sequential(layers);
         RegisterComponents();
     }

@@ -25,10 +25,11 @@ public readonly record struct Progress(long EnvSteps, long TotalSteps)
 }
 
 /// <summary>
-/// An agent the shared <see cref="Trainer"/> can drive: it acts on a batch of observations, sees each
-/// vector transition, trains when it decides to, and saves/restores its whole state in a checkpoint.
-/// Every algorithm that learns from a stream of env steps (DQN and its Rainbow parts now; SAC, PPO and
-/// A2C next) implements this, so the run loop, evaluation, logging and checkpoints exist once.
+/// What every trained agent offers, however it collects experience: it acts on a batch of observations
+/// (the evaluator and the CLI's eval use only this), resets per-episode state, and saves/restores its whole
+/// state in a checkpoint. Two kinds build on it: <see cref="IStreamAgent"/>, which the <see cref="Trainer"/>
+/// feeds one vector step at a time (DQN, A2C, PPO, SAC), and <see cref="IConcurrentAgent"/>, which runs its
+/// own actor and learner threads (A3C, IMPALA) while the trainer keeps the books.
 /// </summary>
 public interface IAgent : IDisposable
 {
@@ -38,19 +39,9 @@ public interface IAgent : IDisposable
     Space ObservationSpace { get; }
     Space ActionSpace { get; }
 
-    /// <summary>Env copies the agent wants to act on in training.</summary>
-    int NumEnvs { get; }
-
     /// <summary>Writes one action per observation row; <paramref name="progress"/> drives exploration schedules.
     /// Deterministic acting (evaluation) takes the greedy or mode action.</summary>
     void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic);
-
-    /// <summary>Consumes one vector step.</summary>
-    void Observe(in VectorTransition t, Progress progress);
-
-    /// <summary>Trains if due (progress counts the steps observed so far). Returns the metrics of the
-    /// update(s) it ran, or null when none ran.</summary>
-    IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress);
 
     /// <summary>Resets per-episode state of the given env copies (recurrent agents); a no-op for feedforward ones.</summary>
     void OnEpisodeStart(ReadOnlySpan<bool> rows) { }
@@ -60,4 +51,34 @@ public interface IAgent : IDisposable
 
     /// <summary>Restores from a checkpoint written by <see cref="Save"/>; throws <see cref="CheckpointException"/> on a mismatch.</summary>
     void Load(Checkpoint checkpoint);
+}
+
+/// <summary>
+/// An agent the shared <see cref="Trainer"/> drives step by step: it acts on the trainer's vector env, sees
+/// each vector transition, and trains when it decides to, so the run loop, evaluation, logging and
+/// checkpoints exist once for every algorithm that learns from one stream of env steps.
+/// </summary>
+public interface IStreamAgent : IAgent
+{
+    /// <summary>Env copies the agent wants to act on in training.</summary>
+    int NumEnvs { get; }
+
+    /// <summary>Consumes one vector step.</summary>
+    void Observe(in VectorTransition t, Progress progress);
+
+    /// <summary>Trains if due (progress counts the steps observed so far). Returns the metrics of the
+    /// update(s) it ran, or null when none ran.</summary>
+    IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress);
+}
+
+/// <summary>
+/// An agent that collects experience on its own threads (A3C's workers, IMPALA's actors and learner). The
+/// <see cref="Trainer"/> hands it a <see cref="ConcurrentRun"/>: the agent starts its threads through it,
+/// reports env steps, finished episodes and metrics to it, and parks its threads at safe points when the
+/// trainer pauses the run to evaluate or checkpoint.
+/// </summary>
+public interface IConcurrentAgent : IAgent
+{
+    /// <summary>Starts the agent's threads with <see cref="ConcurrentRun.StartWorker"/> and returns.</summary>
+    void Start(ConcurrentRun run);
 }

@@ -85,8 +85,10 @@ public sealed record RunSummary
 }
 
 /// <summary>
-/// The run loop every stream-fed agent shares: step a vector env with the agent's actions, hand each
-/// transition to the agent, let it train, track episodes, evaluate, log, checkpoint, and summarize.
+/// The run loop every agent shares: step a vector env with the agent's actions, hand each transition to the
+/// agent, let it train, track episodes, evaluate, log, checkpoint, and summarize. Agents that run their own
+/// threads (<see cref="IConcurrentAgent"/>) get the same books: the trainer collects their episodes and
+/// metrics, pauses them to evaluate and checkpoint, and writes the same summary.json.
 /// <para>solved_at_step is the first env step at which the mean return of the last 100 training episodes
 /// reached the threshold (Gymnasium's definition of solving, measured on the training episodes, so it
 /// includes exploration); eval_solved_at_step is the first periodic evaluation whose deterministic mean
@@ -100,35 +102,18 @@ public static class Trainer
     {
         if (o.EvalEpisodes < 1) throw new ArgumentException($"eval_episodes must be at least 1, got {o.EvalEpisodes}");
         if (o.TotalSteps < 1) throw new ArgumentException($"steps must be at least 1, got {o.TotalSteps}");
-        var run = new RunDirectory(o.OutDir);
-        var clock = Stopwatch.StartNew();
-        double threshold = o.RewardThreshold ?? double.NaN;
-        var history = new List<(long Step, double Return, int Length)>();
-        var evals = new List<(long Step, double MeanReturn)>();
-        long envSteps = 0;
-        long? solvedAt = null, evalSolvedAt = null, bestEvalStep = null;
-        double bestEval = double.NegativeInfinity;
-        (long Step, EvalResult Result)? lastEval = null;
-        double priorWallSeconds = 0;
-
-        if (o.ResumeFrom is string resume)
+        using var books = new Books(agent, makeEnv, o);
+        switch (agent)
         {
-            var ckpt = CheckpointFile.Read(resume);
-            var meta = ckpt.GetJsonNode("trainer/meta");
-            Checkpoint.EnsureMatches("algorithm", agent.Algo, (string)meta["algo"]!);
-            Checkpoint.EnsureMatches("env", o.EnvId, (string)meta["env"]!);
-            agent.Load(ckpt);
-            envSteps = (long)meta["env_steps"]!;
-            priorWallSeconds = (double)meta["wall_seconds"]!;
-            solvedAt = (long?)meta["solved_at_step"];
-            evalSolvedAt = (long?)meta["eval_solved_at_step"];
-            // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
-            if ((long?)meta["best_eval_step"] is long bs) { bestEvalStep = bs; bestEval = (double)meta["best_eval_mean_return"]!; }
-            if (meta["evals"] is JsonArray saved)
-                foreach (var e in saved) evals.Add(((long)e![0]!, (double)e[1]!));
-            history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes")));
+            case IStreamAgent stream: StreamLoop(stream, makeEnv, o, books); break;
+            case IConcurrentAgent concurrent: ConcurrentLoop(concurrent, makeEnv, o, books); break;
+            default: throw new ArgumentException($"agent '{agent.Algo}' is neither a stream agent nor a concurrent agent; the trainer cannot drive it");
         }
+        return books.Finish();
+    }
 
+    private static void StreamLoop(IStreamAgent agent, Func<IEnv> makeEnv, TrainerOptions o, Books books)
+    {
         using var venv = new SyncVectorEnv(Enumerable.Range(0, agent.NumEnvs).Select(_ => makeEnv()).ToArray());
         int n = venv.NumEnvs, obsSize = venv.SingleObservationSpace.FlatSize, actSize = venv.SingleActionSpace.FlatSize;
         var obsBefore = new float[n * obsSize];
@@ -137,28 +122,18 @@ public static class Trainer
         var epReturn = new double[n];
         var epLength = new int[n];
         var starts = new bool[n];
-        var window = new Queue<double>(history.TakeLast(Window).Select(h => h.Return));
-        double windowSum = window.Sum();
 
-        using var logger = run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
-        logger.EpisodeOffset = history.Count;
-        using var progress = o.ShowProgress ? new ProgressDisplay(o.TotalSteps, startStep: envSteps) : null;
-        // Resumed runs use a seed derived from the step count, so they do not replay the first episodes.
-        venv.Reset(o.ResumeFrom is null ? o.Seed : unchecked(o.Seed + (int)(envSteps % int.MaxValue) * 7919));
+        venv.Reset(books.ResetSeed);
         Array.Fill(starts, true);
         agent.OnEpisodeStart(starts);
-        long nextEval = o.EvalInterval > 0 ? (envSteps / o.EvalInterval + 1) * o.EvalInterval : long.MaxValue;
-        long nextCkpt = o.CheckpointInterval > 0 ? (envSteps / o.CheckpointInterval + 1) * o.CheckpointInterval : long.MaxValue;
-        long startSteps = envSteps;
-        long lastMetricsStep = envSteps;
 
-        while (envSteps < o.TotalSteps)
+        while (books.EnvSteps < o.TotalSteps)
         {
-            var p = new Progress(envSteps, o.TotalSteps);
+            var p = new Progress(books.EnvSteps, o.TotalSteps);
             Array.Copy(venv.Observations, obsBefore, obsBefore.Length);
             agent.Act(obsBefore, actions, p, deterministic: false);
             venv.Step(actions);
-            envSteps += n;
+            long envSteps = books.EnvSteps + n;
 
             Array.Copy(venv.Observations, nextObs, nextObs.Length);
             bool anyDone = false;
@@ -171,15 +146,11 @@ public static class Trainer
                 anyDone = true;
                 starts[i] = true;
                 Array.Copy(venv.FinalObservations, i * obsSize, nextObs, i * obsSize, obsSize);
-                history.Add((envSteps, epReturn[i], epLength[i]));
-                logger.LogEpisode(envSteps, epReturn[i], epLength[i]);
-                window.Enqueue(epReturn[i]);
-                windowSum += epReturn[i];
-                if (window.Count > Window) windowSum -= window.Dequeue();
-                if (solvedAt is null && window.Count == Window && windowSum / Window >= threshold) solvedAt = envSteps;
+                books.Episode(envSteps, epReturn[i], epLength[i]);
                 epReturn[i] = 0;
                 epLength[i] = 0;
             }
+            books.EnvSteps = envSteps;
 
             var after = new Progress(envSteps, o.TotalSteps);
             agent.Observe(new VectorTransition
@@ -193,80 +164,214 @@ public static class Trainer
             }, after);
             if (anyDone) agent.OnEpisodeStart(starts);
 
-            var metrics = agent.MaybeUpdate(after);
-            if (metrics is not null && envSteps - lastMetricsStep >= 1000)
-            {
-                lastMetricsStep = envSteps;
-                foreach (var (k, v) in metrics) logger.Log(k, v, envSteps);
-                double sps = (envSteps - startSteps) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-                logger.Log("time/steps_per_second", sps, envSteps);
-                if (window.Count > 0) logger.Log("train/mean_return_100", windowSum / window.Count, envSteps);
-            }
-            progress?.Update(envSteps, history.Count, window.Count > 0 ? windowSum / window.Count : double.NaN);
+            books.Metrics(agent.MaybeUpdate(after));
+            books.Milestones();
+        }
+    }
 
-            if (envSteps >= nextEval)
+    private static void ConcurrentLoop(IConcurrentAgent agent, Func<IEnv> makeEnv, TrainerOptions o, Books books)
+    {
+        var run = new ConcurrentRun(makeEnv, books.ResetSeed, books.EnvSteps, o.TotalSteps);
+        books.PauseAgent = run.Pause;
+        books.ResumeAgent = run.Resume;
+        try
+        {
+            agent.Start(run);
+            while (true)
             {
-                nextEval += o.EvalInterval;
-                var ev = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, after);
-                lastEval = (envSteps, ev);
-                evals.Add((envSteps, ev.MeanReturn));
-                logger.Log("eval/mean_return", ev.MeanReturn, envSteps);
-                if (evalSolvedAt is null && ev.MeanReturn >= threshold) evalSolvedAt = envSteps;
-                if (ev.MeanReturn > bestEval)
+                bool running = run.AnyAlive && !run.Stopping;
+                if (running) Thread.Sleep(20);
+                long steps = Math.Min(run.EnvSteps, Math.Max(o.TotalSteps, books.EnvSteps));
+                while (run.TryDequeueEpisode(out var ep)) books.Episode(steps, ep.Return, ep.Length);
+                books.EnvSteps = steps;
+                books.Metrics(run.TakeMetrics());
+                if (run.Fault is not null || !running) break;
+                books.Milestones();
+            }
+        }
+        finally
+        {
+            books.PauseAgent = null;
+            books.ResumeAgent = null;
+            run.StopAndJoin();
+        }
+        while (run.TryDequeueEpisode(out var ep)) books.Episode(books.EnvSteps, ep.Return, ep.Length);
+        books.EnvSteps = Math.Max(books.EnvSteps, run.EnvSteps);
+    }
+
+    /// <summary>Episode history, the solved-at bookkeeping, evaluations, checkpoints, logging and the summary.</summary>
+    private sealed class Books : IDisposable
+    {
+        private readonly IAgent _agent;
+        private readonly Func<IEnv> _makeEnv;
+        private readonly TrainerOptions _o;
+        private readonly RunDirectory _run;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly double _threshold;
+        private readonly List<(long Step, double Return, int Length)> _history = new();
+        private readonly List<(long Step, double MeanReturn)> _evals = new();
+        private readonly Queue<double> _window;
+        private readonly MetricsLogger _logger;
+        private readonly ProgressDisplay? _progress;
+        private readonly long _startSteps;
+        private readonly double _priorWallSeconds;
+        private double _windowSum;
+        private long? _solvedAt, _evalSolvedAt, _bestEvalStep;
+        private double _bestEval = double.NegativeInfinity;
+        private (long Step, EvalResult Result)? _lastEval;
+        private long _nextEval, _nextCkpt, _lastMetricsStep;
+
+        public long EnvSteps;
+        public Action? PauseAgent, ResumeAgent;
+
+        /// <summary>The seed of the first vector reset: resumed runs derive one from the step count, so they do not replay the first episodes.</summary>
+        public int ResetSeed => _o.ResumeFrom is null ? _o.Seed : unchecked(_o.Seed + (int)(EnvSteps % int.MaxValue) * 7919);
+
+        public Books(IAgent agent, Func<IEnv> makeEnv, TrainerOptions o)
+        {
+            _agent = agent;
+            _makeEnv = makeEnv;
+            _o = o;
+            _run = new RunDirectory(o.OutDir);
+            _threshold = o.RewardThreshold ?? double.NaN;
+            if (o.ResumeFrom is string resume)
+            {
+                var ckpt = CheckpointFile.Read(resume);
+                var meta = ckpt.GetJsonNode("trainer/meta");
+                Checkpoint.EnsureMatches("algorithm", agent.Algo, (string)meta["algo"]!);
+                Checkpoint.EnsureMatches("env", o.EnvId, (string)meta["env"]!);
+                agent.Load(ckpt);
+                EnvSteps = (long)meta["env_steps"]!;
+                _priorWallSeconds = (double)meta["wall_seconds"]!;
+                _solvedAt = (long?)meta["solved_at_step"];
+                _evalSolvedAt = (long?)meta["eval_solved_at_step"];
+                // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
+                if ((long?)meta["best_eval_step"] is long bs) { _bestEvalStep = bs; _bestEval = (double)meta["best_eval_mean_return"]!; }
+                if (meta["evals"] is JsonArray saved)
+                    foreach (var e in saved) _evals.Add(((long)e![0]!, (double)e[1]!));
+                _history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes")));
+            }
+            _window = new Queue<double>(_history.TakeLast(Window).Select(h => h.Return));
+            _windowSum = _window.Sum();
+            _logger = _run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
+            _logger.EpisodeOffset = _history.Count;
+            _progress = o.ShowProgress ? new ProgressDisplay(o.TotalSteps, startStep: EnvSteps) : null;
+            _nextEval = o.EvalInterval > 0 ? (EnvSteps / o.EvalInterval + 1) * o.EvalInterval : long.MaxValue;
+            _nextCkpt = o.CheckpointInterval > 0 ? (EnvSteps / o.CheckpointInterval + 1) * o.CheckpointInterval : long.MaxValue;
+            _startSteps = EnvSteps;
+            _lastMetricsStep = EnvSteps;
+        }
+
+        private double Wall => _priorWallSeconds + _clock.Elapsed.TotalSeconds;
+
+        public void Episode(long step, double ret, int length)
+        {
+            _history.Add((step, ret, length));
+            _logger.LogEpisode(step, ret, length);
+            _window.Enqueue(ret);
+            _windowSum += ret;
+            if (_window.Count > Window) _windowSum -= _window.Dequeue();
+            if (_solvedAt is null && _window.Count == Window && _windowSum / Window >= _threshold) _solvedAt = step;
+        }
+
+        public void Metrics(IReadOnlyDictionary<string, double>? metrics)
+        {
+            if (metrics is not null && EnvSteps - _lastMetricsStep >= 1000)
+            {
+                _lastMetricsStep = EnvSteps;
+                foreach (var (k, v) in metrics) _logger.Log(k, v, EnvSteps);
+                double sps = (EnvSteps - _startSteps) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
+                _logger.Log("time/steps_per_second", sps, EnvSteps);
+                if (_window.Count > 0) _logger.Log("train/mean_return_100", _windowSum / _window.Count, EnvSteps);
+            }
+            _progress?.Update(EnvSteps, _history.Count, _window.Count > 0 ? _windowSum / _window.Count : double.NaN);
+        }
+
+        /// <summary>Periodic evaluation and checkpoint, when due (with a concurrent agent paused meanwhile).</summary>
+        public void Milestones()
+        {
+            bool eval = EnvSteps >= _nextEval, ckpt = EnvSteps >= _nextCkpt;
+            if (!eval && !ckpt) return;
+            PauseAgent?.Invoke();
+            try
+            {
+                if (eval)
                 {
-                    // DQN-style learners can forget a solved task later in a run; keep the best policy seen.
-                    bestEval = ev.MeanReturn;
-                    bestEvalStep = envSteps;
-                    SaveCheckpoint(agent, o, run.BestCheckpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
+                    while (_nextEval <= EnvSteps) _nextEval += _o.EvalInterval;
+                    var ev = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
+                    _lastEval = (EnvSteps, ev);
+                    _evals.Add((EnvSteps, ev.MeanReturn));
+                    _logger.Log("eval/mean_return", ev.MeanReturn, EnvSteps);
+                    if (_evalSolvedAt is null && ev.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
+                    if (ev.MeanReturn > _bestEval)
+                    {
+                        // DQN-style learners can forget a solved task later in a run; keep the best policy seen.
+                        _bestEval = ev.MeanReturn;
+                        _bestEvalStep = EnvSteps;
+                        Save(_run.BestCheckpoint);
+                    }
+                }
+                if (ckpt)
+                {
+                    while (_nextCkpt <= EnvSteps) _nextCkpt += _o.CheckpointInterval;
+                    Save(_run.Checkpoint);
                 }
             }
-            if (envSteps >= nextCkpt)
+            finally { ResumeAgent?.Invoke(); }
+        }
+
+        private void Save(string path) =>
+            SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals);
+
+        public RunSummary Finish()
+        {
+            _progress?.Finish();
+            double wall = Wall;
+            Save(_run.Checkpoint);
+            // The final policy's evaluation; a periodic one at this very step already is it.
+            EvalResult final;
+            if (_lastEval is { } le && le.Step == EnvSteps) final = le.Result;
+            else
             {
-                nextCkpt += o.CheckpointInterval;
-                SaveCheckpoint(agent, o, run.Checkpoint, envSteps, priorWallSeconds + clock.Elapsed.TotalSeconds, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
+                final = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
+                _logger.Log("eval/mean_return", final.MeanReturn, EnvSteps);
+                if (_evalSolvedAt is null && final.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
+                _evals.Add((EnvSteps, final.MeanReturn));
             }
-        }
-        progress?.Finish();
 
-        double wall = priorWallSeconds + clock.Elapsed.TotalSeconds;
-        SaveCheckpoint(agent, o, run.Checkpoint, envSteps, wall, solvedAt, evalSolvedAt, history, bestEvalStep, bestEval, evals);
-        // The final policy's evaluation; a periodic one at this very step already is it.
-        EvalResult final;
-        if (lastEval is { } le && le.Step == envSteps) final = le.Result;
-        else
-        {
-            final = Evaluator.Run(agent, makeEnv, o.EvalEpisodes, o.Seed + 1_000_003, new Progress(envSteps, o.TotalSteps));
-            logger.Log("eval/mean_return", final.MeanReturn, envSteps);
-            if (evalSolvedAt is null && final.MeanReturn >= threshold) evalSolvedAt = envSteps;
-            evals.Add((envSteps, final.MeanReturn));
+            var summary = new RunSummary
+            {
+                Algo = _agent.Algo,
+                Env = _o.EnvId,
+                Seed = _o.Seed,
+                EnvSteps = EnvSteps,
+                WallSeconds = wall,
+                Episodes = _history.Count,
+                FinalMeanReturn = _history.Count == 0 ? null : _history.TakeLast(Window).Average(h => h.Return),
+                SolvedAtStep = _solvedAt,
+                EvalMeanReturn = final.MeanReturn,
+                EvalStdReturn = final.StdReturn,
+                EvalEpisodes = final.Returns.Length,
+                EvalSolvedAtStep = _evalSolvedAt,
+                RewardThreshold = _o.RewardThreshold,
+                StepsPerSecond = (EnvSteps - _startSteps) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds),
+                Checkpoint = _run.Checkpoint,
+                BestEvalMeanReturn = _bestEvalStep is null ? null : _bestEval,
+                BestEvalStep = _bestEvalStep,
+                BestCheckpoint = _bestEvalStep is null ? null : _run.BestCheckpoint,
+            };
+            _logger.Flush();
+            LearningCurvePlot.Save(_run.CurvePng, _history.Select(h => (h.Step, h.Return)).ToList(),
+                $"{_agent.Algo} on {_o.EnvId} (seed {_o.Seed})", _o.RewardThreshold, _evals);
+            RunDirectory.WriteJsonAtomic(_run.SummaryJson, summary.ToJson(_o.EnvArgs, _o.AgentConfig));
+            return summary;
         }
 
-        var summary = new RunSummary
+        public void Dispose()
         {
-            Algo = agent.Algo,
-            Env = o.EnvId,
-            Seed = o.Seed,
-            EnvSteps = envSteps,
-            WallSeconds = wall,
-            Episodes = history.Count,
-            FinalMeanReturn = history.Count == 0 ? null : history.TakeLast(Window).Average(h => h.Return),
-            SolvedAtStep = solvedAt,
-            EvalMeanReturn = final.MeanReturn,
-            EvalStdReturn = final.StdReturn,
-            EvalEpisodes = final.Returns.Length,
-            EvalSolvedAtStep = evalSolvedAt,
-            RewardThreshold = o.RewardThreshold,
-            StepsPerSecond = (envSteps - startSteps) / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
-            Checkpoint = run.Checkpoint,
-            BestEvalMeanReturn = bestEvalStep is null ? null : bestEval,
-            BestEvalStep = bestEvalStep,
-            BestCheckpoint = bestEvalStep is null ? null : run.BestCheckpoint,
-        };
-        logger.Flush();
-        LearningCurvePlot.Save(run.CurvePng, history.Select(h => (h.Step, h.Return)).ToList(),
-            $"{agent.Algo} on {o.EnvId} (seed {o.Seed})", o.RewardThreshold, evals);
-        RunDirectory.WriteJsonAtomic(run.SummaryJson, summary.ToJson(o.EnvArgs, o.AgentConfig));
-        return summary;
+            _progress?.Dispose();
+            _logger.Dispose();
+        }
     }
 
     private static void SaveCheckpoint(IAgent agent, TrainerOptions o, string path, long envSteps, double wall,

@@ -17,7 +17,7 @@ namespace Astromech.Agents.Dqn;
 /// learner's online network directly (the variable source is a reference); the distributed runtime
 /// will hand actors versioned copies instead.
 /// </summary>
-public sealed class DqnAgent : IAgent
+public sealed class DqnAgent : IStreamAgent
 {
     private readonly DqnConfig _cfg;
     private readonly int _obsSize;
