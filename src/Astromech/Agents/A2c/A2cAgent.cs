@@ -1,0 +1,42 @@
+using Astromech.Agents.ActorCritic;
+using Astromech.Envs.Spaces;
+using Astromech.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.A2c;
+
+/// <summary>A2C: one synchronous gradient step per rollout of n_steps on num_envs env copies.</summary>
+public sealed class A2cAgent : OnPolicyAgent<A2cConfig>
+{
+    public A2cAgent(A2cConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
+
+    public override string Algo => "a2c";
+
+    protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) => Cfg.UseAdam
+        ? optim.Adam(parameters, Cfg.LearningRate)
+        : optim.RMSProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps);
+
+    protected override Dictionary<string, double> Train(Progress progress)
+    {
+        using var scope = NewDisposeScope();
+        int n = Buffer.Size;
+        var obs = torch.tensor(Buffer.Obs, new long[] { n, ObsSize });
+        var actions = torch.tensor(Buffer.Actions, new long[] { n, ActionSize });
+        var adv = torch.tensor(Buffer.Advantages, new long[] { n });
+        var returns = torch.tensor(Buffer.Returns, new long[] { n });
+        if (Cfg.NormalizeAdvantage && n > 1) adv = ActorCriticLoss.Normalize(adv);
+        var (policy, values) = Network.Evaluate(obs);
+        var (loss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
+        terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
+        double norm = Step(loss);
+        return new Dictionary<string, double>
+        {
+            ["train/policy_loss"] = terms.PolicyLoss,
+            ["train/value_loss"] = terms.ValueLoss,
+            ["train/entropy"] = terms.Entropy,
+            ["train/grad_norm"] = norm,
+        };
+    }
+}

@@ -1,0 +1,191 @@
+using System.Text.Json.Nodes;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Nn;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.ActorCritic;
+
+/// <summary>
+/// The on-policy training loop A2C and PPO share: act with the current policy (keeping the raw action, its
+/// log-probability and V(s)), fill a <see cref="RolloutBuffer"/> of n_steps × num_envs, bootstrap truncated
+/// episodes and the rollout's end from V, compute GAE, and hand the full rollout to the algorithm's
+/// <see cref="Train"/>. A rollout cut short by a checkpoint is not saved: a resumed run starts a fresh one.
+/// </summary>
+public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPolicyConfig
+{
+    protected readonly TConfig Cfg;
+    protected readonly int ObsSize;
+    protected readonly int ActionSize;
+    protected readonly Rng Rng;
+    protected readonly RolloutBuffer Buffer;
+    private readonly PolicySampler _sampler;
+    private readonly float[] _raw, _logp, _values, _bootstrap;
+    private int _actedRows = -1;
+
+    public ActorCriticNetwork Network { get; }
+    public OptimizerHelper Optimizer { get; }
+    /// <summary>Gradient steps taken.</summary>
+    public long Updates { get; protected set; }
+    /// <summary>Rollouts trained on.</summary>
+    public long Iterations { get; private set; }
+
+    public abstract string Algo { get; }
+    public Space ObservationSpace { get; }
+    public Space ActionSpace { get; }
+    public int NumEnvs => Cfg.NumEnvs;
+    public TConfig Config => Cfg;
+
+    protected OnPolicyAgent(TConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    {
+        if (observationSpace is not Box)
+            throw new ArgumentException($"{AlgoName} needs a Box observation space, but the env's observation space is {observationSpace}");
+        if (actionSpace is not (Discrete or Box))
+            throw new ArgumentException($"{AlgoName} needs a Discrete or Box action space, but the env's action space is {actionSpace}");
+        Cfg = cfg;
+        ObservationSpace = observationSpace;
+        ActionSpace = actionSpace;
+        ObsSize = observationSpace.FlatSize;
+        ActionSize = actionSpace.FlatSize;
+        Rng = new Rng(seed);
+        torch.manual_seed(seed);
+        Network = cfg.BuildNetwork(ObsSize, actionSpace);
+        Optimizer = CreateOptimizer(Network.parameters());
+        _sampler = new PolicySampler(Network, actionSpace);
+        Buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, ObsSize, ActionSize);
+        _raw = new float[cfg.NumEnvs * ActionSize];
+        _logp = new float[cfg.NumEnvs];
+        _values = new float[cfg.NumEnvs];
+        _bootstrap = new float[cfg.NumEnvs];
+    }
+
+    private string AlgoName => GetType().Name.Replace("Agent", "").ToLowerInvariant();
+
+    protected abstract OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters);
+
+    /// <summary>Trains on the full rollout (advantages and returns computed); returns the metrics to log.</summary>
+    protected abstract Dictionary<string, double> Train(Progress progress);
+
+    /// <summary>The learning rate at this point of the run (linearly annealed to 0 when lr_anneal is set).</summary>
+    protected double LearningRate(Progress p) => Cfg.LrAnneal ? Cfg.LearningRate * (1.0 - p.Fraction) : Cfg.LearningRate;
+
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
+    {
+        int rows = observations.Length / ObsSize;
+        if (rows * ObsSize != observations.Length || actions.Length != rows * ActionSize)
+            throw new ArgumentException($"{Algo}: {observations.Length} observation floats and {actions.Length} action floats do not make rows of {ObsSize} and {ActionSize}");
+        if (deterministic || rows != Cfg.NumEnvs)
+        {
+            _sampler.Act(observations, rows, deterministic, Rng, actions);
+            return;
+        }
+        _sampler.Act(observations, rows, false, Rng, actions, _raw, _logp, _values);
+        _actedRows = rows;
+    }
+
+    public void Observe(in VectorTransition t, Progress progress)
+    {
+        int n = Cfg.NumEnvs;
+        if (_actedRows != n)
+            throw new InvalidOperationException($"{Algo}: Observe needs a preceding stochastic Act on all {n} env copies (the behaviour policy's log-probabilities and values come from it)");
+        _actedRows = -1;
+        int o = Buffer.Add(t.Observations, _raw, _logp, _values, t.Rewards, t.Terminated, t.Truncated, (float)Cfg.Gamma);
+        for (int b = 0; b < n; b++)
+            if (t.Truncated[b] && !t.Terminated[b])
+                Buffer.FinalValues[o + b] = Values(t.NextObservations.Slice(b * ObsSize, ObsSize), 1)[0];
+        if (Buffer.Full) Values(t.NextObservations, n).CopyTo(_bootstrap, 0);
+    }
+
+    /// <summary>V(s) of a batch of observation rows.</summary>
+    protected float[] Values(ReadOnlySpan<float> observations, int rows)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return Network.Value(torch.tensor(observations.ToArray(), new long[] { rows, ObsSize })).data<float>().ToArray();
+    }
+
+    public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
+    {
+        if (!Buffer.Full) return null;
+        Buffer.ComputeAdvantages(_bootstrap, (float)Cfg.GaeLambda);
+        double lr = LearningRate(progress);
+        foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
+        var metrics = Train(progress);
+        Iterations++;
+        Buffer.Reset();
+        metrics["train/learning_rate"] = lr;
+        metrics["train/updates"] = Updates;
+        metrics["train/explained_variance"] = ExplainedVariance(Buffer.Values, Buffer.Returns);
+        if (Network.LogStd is { } ls) metrics["train/std"] = ls.exp().mean().item<float>();
+        return metrics;
+    }
+
+    /// <summary>1 − Var(returns − V)/Var(returns): how much of the return the value head explains.</summary>
+    public static double ExplainedVariance(ReadOnlySpan<float> values, ReadOnlySpan<float> returns)
+    {
+        int n = returns.Length;
+        double mr = 0, md = 0;
+        for (int i = 0; i < n; i++) { mr += returns[i]; md += returns[i] - values[i]; }
+        mr /= n; md /= n;
+        double vr = 0, vd = 0;
+        for (int i = 0; i < n; i++)
+        {
+            vr += (returns[i] - mr) * (returns[i] - mr);
+            double d = returns[i] - values[i] - md;
+            vd += d * d;
+        }
+        return vr == 0 ? double.NaN : 1 - vd / vr;
+    }
+
+    /// <summary>Clips the global gradient norm (when configured) and steps the optimizer; returns the norm before clipping.</summary>
+    protected double Step(Tensor loss)
+    {
+        Optimizer.zero_grad();
+        loss.backward();
+        double norm = Cfg.MaxGradNorm > 0
+            ? nn.utils.clip_grad_norm_(Network.parameters(), Cfg.MaxGradNorm)
+            : double.NaN;
+        Optimizer.step();
+        Updates++;
+        return norm;
+    }
+
+    public virtual void Save(Checkpoint c)
+    {
+        c.SetJson($"{Algo}/config", ConfigBinder.ToJson(Cfg));
+        c.SetJson($"{Algo}/shape", new JsonObject { ["obs_size"] = ObsSize, ["action_space"] = ActionSpace.ToString() });
+        c.SetJson($"{Algo}/counters", new JsonObject { ["updates"] = Updates, ["iterations"] = Iterations });
+        c.SetModule($"{Algo}/network", Network);
+        c.SetOptimizer($"{Algo}/optimizer", Optimizer);
+        c.SetRng($"{Algo}/rng", Rng);
+    }
+
+    public virtual void Load(Checkpoint c)
+    {
+        var shape = c.GetJsonNode($"{Algo}/shape");
+        Checkpoint.EnsureMatches("observation size", ObsSize.ToString(), shape["obs_size"]!.ToString());
+        Checkpoint.EnsureMatches("action space", ActionSpace.ToString(), (string)shape["action_space"]!);
+        var saved = ConfigBinder.ToJson(ConfigBinder.Bind(Cfg.GetType(), c.GetJsonNode($"{Algo}/config").AsObject(), Array.Empty<string>(), Array.Empty<string>()));
+        var mine = ConfigBinder.ToJson(Cfg);
+        foreach (var key in new[] { "hidden", "activation", "share_torso" })
+            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        c.LoadModule($"{Algo}/network", Network);
+        c.LoadOptimizer($"{Algo}/optimizer", Optimizer);
+        c.RestoreRng($"{Algo}/rng", Rng);
+        var counters = c.GetJsonNode($"{Algo}/counters");
+        Updates = (long)counters["updates"]!;
+        Iterations = (long)counters["iterations"]!;
+        Buffer.Reset();
+    }
+
+    public virtual void Dispose()
+    {
+        Optimizer.Dispose();
+        Network.Dispose();
+    }
+}

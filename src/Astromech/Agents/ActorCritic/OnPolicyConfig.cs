@@ -1,0 +1,47 @@
+using Astromech.Nn;
+using Astromech.Training.Config;
+
+namespace Astromech.Agents.ActorCritic;
+
+/// <summary>
+/// What every on-policy actor-critic learner shares (A2C, PPO; A3C's workers and IMPALA's actors build the
+/// same network): the network shape, the rollout length and env copies, discounting and GAE(λ), and the
+/// weights of the loss terms. Defaults are Stable-Baselines3's; each algorithm's record overrides its own.
+/// </summary>
+public abstract record OnPolicyConfig : IValidatableConfig
+{
+    [ConfigRange(0, 1, MinExclusive = true)] public double LearningRate { get; init; } = 3e-4;
+    /// <summary>Anneal the learning rate linearly to 0 over the run (the Zoo's "lin_" schedules).</summary>
+    public bool LrAnneal { get; init; } = false;
+    /// <summary>Env copies stepped together.</summary>
+    [ConfigRange(1, 4096)] public int NumEnvs { get; init; } = 1;
+    /// <summary>Steps per env copy in each rollout (the rollout holds n_steps × num_envs transitions).</summary>
+    [ConfigRange(1, 1e7)] public int NSteps { get; init; } = 2048;
+    [ConfigRange(0, 1)] public double Gamma { get; init; } = 0.99;
+    /// <summary>λ of GAE (1 gives n-step returns bootstrapped at the rollout's end, as A2C/A3C use).</summary>
+    [ConfigRange(0, 1)] public double GaeLambda { get; init; } = 0.95;
+    /// <summary>Weight of the entropy bonus.</summary>
+    [ConfigRange(0, 1e3)] public double EntCoef { get; init; } = 0.0;
+    /// <summary>Weight of the value loss.</summary>
+    [ConfigRange(0, 1e3)] public double VfCoef { get; init; } = 0.5;
+    /// <summary>Global gradient-norm clip; 0 disables.</summary>
+    [ConfigRange(0, 1e9)] public double MaxGradNorm { get; init; } = 0.5;
+    public bool NormalizeAdvantage { get; init; } = true;
+    /// <summary>Hidden layer sizes of the policy and value torsos.</summary>
+    public int[] Hidden { get; init; } = { 64, 64 };
+    public Activation Activation { get; init; } = Activation.Tanh;
+    /// <summary>One torso for both heads (true) or one each (false, Stable-Baselines3's MlpPolicy).</summary>
+    public bool ShareTorso { get; init; } = false;
+    public bool OrthoInit { get; init; } = true;
+    /// <summary>Initial log σ of Gaussian policies.</summary>
+    [ConfigRange(-20, 2)] public double LogStdInit { get; init; } = 0.0;
+
+    public virtual IEnumerable<string> Validate()
+    {
+        if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
+            yield return $"hidden must list positive layer sizes, got [{string.Join(", ", Hidden)}]";
+    }
+
+    public ActorCriticNetwork BuildNetwork(int obsSize, Astromech.Envs.Spaces.Space actionSpace) =>
+        new(obsSize, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit);
+}

@@ -1,0 +1,86 @@
+using Astromech.Returns;
+
+namespace Astromech.Agents.ActorCritic;
+
+/// <summary>
+/// One on-policy rollout of T steps × N env copies, time-major (row t·N + b), with what the behaviour policy
+/// knew when it acted (log π(a|s), V(s)) and what the env answered. At the end, <see cref="ComputeAdvantages"/>
+/// fills GAE(λ) advantages and λ-returns, bootstrapping truncated episodes from the value of their final
+/// observation and cutting the λ chain at every episode end.
+/// </summary>
+public sealed class RolloutBuffer
+{
+    public int Steps { get; }
+    public int Envs { get; }
+    public int ObsSize { get; }
+    public int ActionSize { get; }
+    public int Count { get; private set; }
+    public bool Full => Count == Steps;
+    public int Size => Steps * Envs;
+
+    public float[] Obs { get; }
+    public float[] Actions { get; }
+    public float[] LogProbs { get; }
+    public float[] Values { get; }
+    public float[] Rewards { get; }
+    /// <summary>γ·(1 − terminated).</summary>
+    public float[] Discounts { get; }
+    /// <summary>Terminated or truncated.</summary>
+    public bool[] Ends { get; }
+    /// <summary>V(final observation) where an episode was truncated (0 elsewhere).</summary>
+    public float[] FinalValues { get; }
+    public float[] Advantages { get; }
+    public float[] Returns { get; }
+    private readonly float[] _nextValues;
+
+    public RolloutBuffer(int steps, int envs, int obsSize, int actionSize)
+    {
+        if (steps < 1 || envs < 1) throw new ArgumentException($"a rollout needs at least one step and one env copy, got {steps} × {envs}");
+        Steps = steps; Envs = envs; ObsSize = obsSize; ActionSize = actionSize;
+        int n = steps * envs;
+        Obs = new float[n * obsSize];
+        Actions = new float[n * actionSize];
+        LogProbs = new float[n];
+        Values = new float[n];
+        Rewards = new float[n];
+        Discounts = new float[n];
+        Ends = new bool[n];
+        FinalValues = new float[n];
+        Advantages = new float[n];
+        Returns = new float[n];
+        _nextValues = new float[n];
+    }
+
+    /// <summary>Appends one vector step; returns its row offset t·N.</summary>
+    public int Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> actions, ReadOnlySpan<float> logProbs, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, float gamma)
+    {
+        if (Full) throw new InvalidOperationException($"the rollout already holds its {Steps} steps; compute advantages and reset it first");
+        int n = Envs, o = Count * n;
+        if (obs.Length != n * ObsSize || actions.Length != n * ActionSize || rewards.Length != n)
+            throw new ArgumentException($"a vector step for {n} env copies needs {n * ObsSize} observation, {n * ActionSize} action and {n} reward floats; got {obs.Length}, {actions.Length}, {rewards.Length}");
+        obs.CopyTo(Obs.AsSpan(o * ObsSize));
+        actions.CopyTo(Actions.AsSpan(o * ActionSize));
+        logProbs.CopyTo(LogProbs.AsSpan(o));
+        values.CopyTo(Values.AsSpan(o));
+        rewards.CopyTo(Rewards.AsSpan(o));
+        for (int b = 0; b < n; b++)
+        {
+            Discounts[o + b] = terminated[b] ? 0f : gamma;
+            Ends[o + b] = terminated[b] || truncated[b];
+            FinalValues[o + b] = 0f;
+        }
+        Count++;
+        return o;
+    }
+
+    /// <summary>GAE(λ) advantages and returns (= A + V); <paramref name="bootstrap"/> holds V of the observation after the last step, per env copy.</summary>
+    public void ComputeAdvantages(ReadOnlySpan<float> bootstrap, float lambda)
+    {
+        if (!Full) throw new InvalidOperationException($"the rollout holds {Count} of {Steps} steps");
+        Gae.NextValues(Values, bootstrap, Ends, FinalValues, Steps, Envs, _nextValues);
+        Gae.Compute(Rewards, Values, _nextValues, Discounts, Ends, Steps, Envs, lambda, Advantages, Returns);
+    }
+
+    public void Reset() => Count = 0;
+}
