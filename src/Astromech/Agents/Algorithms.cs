@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using Astromech.Agents.A2c;
+using Astromech.Agents.A3c;
+using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
+using Astromech.Agents.Ppo;
 using Astromech.Envs.Spaces;
 using Astromech.Training;
 using Astromech.Training.Config;
@@ -49,6 +53,14 @@ public static class Algorithms
     {
         new("dqn", "DQN with switchable double Q, dueling head, n-step returns, prioritized replay, value rescaling",
             typeof(DqnConfig), (cfg, obs, act, seed) => new DqnAgent((DqnConfig)cfg, obs, act, seed)),
+        new("a2c", "A2C: synchronous advantage actor-critic on vectorized envs (n-step/GAE returns, RMSProp)",
+            typeof(A2cConfig), (cfg, obs, act, seed) => new A2cAgent((A2cConfig)cfg, obs, act, seed), ActionKinds.Both),
+        new("ppo", "PPO: clipped surrogate, GAE, minibatch epochs, advantage normalization, optional value clipping, lr annealing",
+            typeof(PpoConfig), (cfg, obs, act, seed) => new PpoAgent((PpoConfig)cfg, obs, act, seed), ActionKinds.Both),
+        new("a3c", "A3C: asynchronous worker threads with their own env and network copies, locked updates to shared parameters",
+            typeof(A3cConfig), (cfg, obs, act, seed) => new A3cAgent((A3cConfig)cfg, obs, act, seed), ActionKinds.Both),
+        new("impala", "IMPALA: actor threads feed unrolls through a bounded queue to one learner; V-trace corrects the policy lag",
+            typeof(ImpalaConfig), (cfg, obs, act, seed) => new ImpalaAgent((ImpalaConfig)cfg, obs, act, seed), ActionKinds.Both),
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

@@ -161,6 +161,14 @@ public sealed class PolicySampler
         }
     }
 
+    /// <summary>V(s) of observation rows, outside autograd.</summary>
+    public static float[] Values(ActorCriticNetwork net, float[] observations, int rows)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return net.Value(torch.tensor(observations, new long[] { rows, net.ObsSize })).data<float>().ToArray();
+    }
+
     private static int ArgMax(ReadOnlySpan<float> x)
     {
         int best = 0;

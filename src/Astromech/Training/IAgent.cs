@@ -82,3 +82,9 @@ public interface IConcurrentAgent : IAgent
     /// <summary>Starts the agent's threads with <see cref="ConcurrentRun.StartWorker"/> and returns.</summary>
     void Start(ConcurrentRun run);
 }
+
+/// <summary>An agent with numbers of its own worth keeping in summary.json (under "agent_stats"): IMPALA's policy lag, for example.</summary>
+public interface IReportsAgentStats
+{
+    System.Text.Json.Nodes.JsonObject AgentStats();
+}

@@ -363,7 +363,9 @@ public static class Trainer
             _logger.Flush();
             LearningCurvePlot.Save(_run.CurvePng, _history.Select(h => (h.Step, h.Return)).ToList(),
                 $"{_agent.Algo} on {_o.EnvId} (seed {_o.Seed})", _o.RewardThreshold, _evals);
-            RunDirectory.WriteJsonAtomic(_run.SummaryJson, summary.ToJson(_o.EnvArgs, _o.AgentConfig));
+            var json = summary.ToJson(_o.EnvArgs, _o.AgentConfig);
+            if (_agent is IReportsAgentStats stats) json["agent_stats"] = stats.AgentStats();
+            RunDirectory.WriteJsonAtomic(_run.SummaryJson, json);
             return summary;
         }
 

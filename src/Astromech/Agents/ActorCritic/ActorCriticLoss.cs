@@ -36,4 +36,22 @@ public static class ActorCriticLoss
 
     /// <summary>(x − mean) / (std + 1e-8) over the whole tensor.</summary>
     public static Tensor Normalize(Tensor x) => (x - x.mean()) / (x.std() + 1e-8);
+
+    /// <summary>1 − Var(returns − V)/Var(returns): how much of the return the value head explains.</summary>
+    public static double ExplainedVariance(ReadOnlySpan<float> values, ReadOnlySpan<float> returns)
+    {
+        int n = returns.Length;
+        double mr = 0, md = 0;
+        for (int i = 0; i < n; i++) { mr += returns[i]; md += returns[i] - values[i]; }
+        mr /= n; md /= n;
+        double vr = 0, vd = 0;
+        for (int i = 0; i < n; i++)
+        {
+            vr += (returns[i] - mr) * (returns[i] - mr);
+            double d = returns[i] - values[i] - md;
+            vd += d * d;
+        }
+        return vr == 0 ? double.NaN : 1 - vd / vr;
+    }
+
 }

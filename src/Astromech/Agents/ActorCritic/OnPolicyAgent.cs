@@ -25,7 +25,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
     protected readonly Rng Rng;
     protected readonly RolloutBuffer Buffer;
     private readonly PolicySampler _sampler;
-    private readonly float[] _raw, _logp, _values, _bootstrap;
+    private readonly float[] _raw, _logp, _values;
     private int _actedRows = -1;
 
     public ActorCriticNetwork Network { get; }
@@ -61,7 +61,6 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         _raw = new float[cfg.NumEnvs * ActionSize];
         _logp = new float[cfg.NumEnvs];
         _values = new float[cfg.NumEnvs];
-        _bootstrap = new float[cfg.NumEnvs];
     }
 
     private string AlgoName => GetType().Name.Replace("Agent", "").ToLowerInvariant();
@@ -94,25 +93,14 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         if (_actedRows != n)
             throw new InvalidOperationException($"{Algo}: Observe needs a preceding stochastic Act on all {n} env copies (the behaviour policy's log-probabilities and values come from it)");
         _actedRows = -1;
-        int o = Buffer.Add(t.Observations, _raw, _logp, _values, t.Rewards, t.Terminated, t.Truncated, (float)Cfg.Gamma);
-        for (int b = 0; b < n; b++)
-            if (t.Truncated[b] && !t.Terminated[b])
-                Buffer.FinalValues[o + b] = Values(t.NextObservations.Slice(b * ObsSize, ObsSize), 1)[0];
-        if (Buffer.Full) Values(t.NextObservations, n).CopyTo(_bootstrap, 0);
-    }
-
-    /// <summary>V(s) of a batch of observation rows.</summary>
-    protected float[] Values(ReadOnlySpan<float> observations, int rows)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return Network.Value(torch.tensor(observations.ToArray(), new long[] { rows, ObsSize })).data<float>().ToArray();
+        Buffer.Add(t.Observations, _raw, _logp, _values, t.Rewards, t.Terminated, t.Truncated, (float)Cfg.Gamma, t.NextObservations);
+        if (Buffer.Full) Buffer.EvaluateBoundaries((obs, rows) => PolicySampler.Values(Network, obs, rows));
     }
 
     public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
     {
         if (!Buffer.Full) return null;
-        Buffer.ComputeAdvantages(_bootstrap, (float)Cfg.GaeLambda);
+        Buffer.ComputeAdvantages((float)Cfg.GaeLambda);
         double lr = LearningRate(progress);
         foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
         var metrics = Train(progress);
@@ -120,26 +108,9 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         Buffer.Reset();
         metrics["train/learning_rate"] = lr;
         metrics["train/updates"] = Updates;
-        metrics["train/explained_variance"] = ExplainedVariance(Buffer.Values, Buffer.Returns);
+        metrics["train/explained_variance"] = ActorCriticLoss.ExplainedVariance(Buffer.Values, Buffer.Returns);
         if (Network.LogStd is { } ls) metrics["train/std"] = ls.exp().mean().item<float>();
         return metrics;
-    }
-
-    /// <summary>1 − Var(returns − V)/Var(returns): how much of the return the value head explains.</summary>
-    public static double ExplainedVariance(ReadOnlySpan<float> values, ReadOnlySpan<float> returns)
-    {
-        int n = returns.Length;
-        double mr = 0, md = 0;
-        for (int i = 0; i < n; i++) { mr += returns[i]; md += returns[i] - values[i]; }
-        mr /= n; md /= n;
-        double vr = 0, vd = 0;
-        for (int i = 0; i < n; i++)
-        {
-            vr += (returns[i] - mr) * (returns[i] - mr);
-            double d = returns[i] - values[i] - md;
-            vd += d * d;
-        }
-        return vr == 0 ? double.NaN : 1 - vd / vr;
     }
 
     /// <summary>Clips the global gradient norm (when configured) and steps the optimizer; returns the norm before clipping.</summary>
@@ -155,29 +126,13 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         return norm;
     }
 
-    public virtual void Save(Checkpoint c)
-    {
-        c.SetJson($"{Algo}/config", ConfigBinder.ToJson(Cfg));
-        c.SetJson($"{Algo}/shape", new JsonObject { ["obs_size"] = ObsSize, ["action_space"] = ActionSpace.ToString() });
-        c.SetJson($"{Algo}/counters", new JsonObject { ["updates"] = Updates, ["iterations"] = Iterations });
-        c.SetModule($"{Algo}/network", Network);
-        c.SetOptimizer($"{Algo}/optimizer", Optimizer);
-        c.SetRng($"{Algo}/rng", Rng);
-    }
+    public virtual void Save(Checkpoint c) =>
+        ActorCriticCheckpoint.Save(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng,
+            new JsonObject { ["updates"] = Updates, ["iterations"] = Iterations });
 
     public virtual void Load(Checkpoint c)
     {
-        var shape = c.GetJsonNode($"{Algo}/shape");
-        Checkpoint.EnsureMatches("observation size", ObsSize.ToString(), shape["obs_size"]!.ToString());
-        Checkpoint.EnsureMatches("action space", ActionSpace.ToString(), (string)shape["action_space"]!);
-        var saved = ConfigBinder.ToJson(ConfigBinder.Bind(Cfg.GetType(), c.GetJsonNode($"{Algo}/config").AsObject(), Array.Empty<string>(), Array.Empty<string>()));
-        var mine = ConfigBinder.ToJson(Cfg);
-        foreach (var key in new[] { "hidden", "activation", "share_torso" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
-        c.LoadModule($"{Algo}/network", Network);
-        c.LoadOptimizer($"{Algo}/optimizer", Optimizer);
-        c.RestoreRng($"{Algo}/rng", Rng);
-        var counters = c.GetJsonNode($"{Algo}/counters");
+        var counters = ActorCriticCheckpoint.Load(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng);
         Updates = (long)counters["updates"]!;
         Iterations = (long)counters["iterations"]!;
         Buffer.Reset();

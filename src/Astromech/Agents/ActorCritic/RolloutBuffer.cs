@@ -6,7 +6,9 @@ namespace Astromech.Agents.ActorCritic;
 /// One on-policy rollout of T steps × N env copies, time-major (row t·N + b), with what the behaviour policy
 /// knew when it acted (log π(a|s), V(s)) and what the env answered. At the end, <see cref="ComputeAdvantages"/>
 /// fills GAE(λ) advantages and λ-returns, bootstrapping truncated episodes from the value of their final
-/// observation and cutting the λ chain at every episode end.
+/// observation and cutting the λ chain at every episode end. The buffer also keeps those final observations
+/// and the observations after the last step (<see cref="FinalObs"/>, <see cref="BootstrapObs"/>), so a learner
+/// whose network differs from the actor's (IMPALA) can value them itself.
 /// </summary>
 public sealed class RolloutBuffer
 {
@@ -29,6 +31,12 @@ public sealed class RolloutBuffer
     public bool[] Ends { get; }
     /// <summary>V(final observation) where an episode was truncated (0 elsewhere).</summary>
     public float[] FinalValues { get; }
+    /// <summary>Final observation rows where an episode was truncated (other rows unspecified).</summary>
+    public float[] FinalObs { get; }
+    /// <summary>The observation after the last step, per env copy.</summary>
+    public float[] BootstrapObs { get; }
+    /// <summary>V(<see cref="BootstrapObs"/>), per env copy.</summary>
+    public float[] Bootstrap { get; }
     public float[] Advantages { get; }
     public float[] Returns { get; }
     private readonly float[] _nextValues;
@@ -46,14 +54,20 @@ public sealed class RolloutBuffer
         Discounts = new float[n];
         Ends = new bool[n];
         FinalValues = new float[n];
+        FinalObs = new float[n * obsSize];
+        BootstrapObs = new float[envs * obsSize];
+        Bootstrap = new float[envs];
         Advantages = new float[n];
         Returns = new float[n];
         _nextValues = new float[n];
     }
 
-    /// <summary>Appends one vector step; returns its row offset t·N.</summary>
+    /// <summary>
+    /// Appends one vector step; <paramref name="nextObs"/> holds each copy's true next observation (the final one
+    /// where an episode ended). Returns the step's row offset t·N.
+    /// </summary>
     public int Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> actions, ReadOnlySpan<float> logProbs, ReadOnlySpan<float> values,
-        ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, float gamma)
+        ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, float gamma, ReadOnlySpan<float> nextObs)
     {
         if (Full) throw new InvalidOperationException($"the rollout already holds its {Steps} steps; compute advantages and reset it first");
         int n = Envs, o = Count * n;
@@ -69,16 +83,43 @@ public sealed class RolloutBuffer
             Discounts[o + b] = terminated[b] ? 0f : gamma;
             Ends[o + b] = terminated[b] || truncated[b];
             FinalValues[o + b] = 0f;
+            if (truncated[b] && !terminated[b])
+                nextObs.Slice(b * ObsSize, ObsSize).CopyTo(FinalObs.AsSpan((o + b) * ObsSize));
         }
         Count++;
+        if (Full) nextObs.CopyTo(BootstrapObs);
         return o;
     }
 
-    /// <summary>GAE(λ) advantages and returns (= A + V); <paramref name="bootstrap"/> holds V of the observation after the last step, per env copy.</summary>
-    public void ComputeAdvantages(ReadOnlySpan<float> bootstrap, float lambda)
+    /// <summary>Rows (t·N + b) where an episode was truncated: their value must come from <see cref="FinalObs"/>.</summary>
+    public IEnumerable<int> TruncatedRows()
+    {
+        for (int i = 0; i < Count * Envs; i++)
+            if (Ends[i] && Discounts[i] != 0f) yield return i;
+    }
+
+    /// <summary>
+    /// Values the rollout's boundaries with <paramref name="value"/> (observation rows → V): the final observation of
+    /// every truncated episode into <see cref="FinalValues"/>, the observations after the last step into
+    /// <see cref="Bootstrap"/>. One batched call.
+    /// </summary>
+    public void EvaluateBoundaries(Func<float[], int, float[]> value)
     {
         if (!Full) throw new InvalidOperationException($"the rollout holds {Count} of {Steps} steps");
-        Gae.NextValues(Values, bootstrap, Ends, FinalValues, Steps, Envs, _nextValues);
+        var rows = TruncatedRows().ToArray();
+        var input = new float[(rows.Length + Envs) * ObsSize];
+        for (int k = 0; k < rows.Length; k++) FinalObs.AsSpan(rows[k] * ObsSize, ObsSize).CopyTo(input.AsSpan(k * ObsSize));
+        BootstrapObs.CopyTo(input.AsSpan(rows.Length * ObsSize));
+        var v = value(input, rows.Length + Envs);
+        for (int k = 0; k < rows.Length; k++) FinalValues[rows[k]] = v[k];
+        v.AsSpan(rows.Length, Envs).CopyTo(Bootstrap);
+    }
+
+    /// <summary>GAE(λ) advantages and returns (= A + V), after <see cref="EvaluateBoundaries"/>.</summary>
+    public void ComputeAdvantages(float lambda)
+    {
+        if (!Full) throw new InvalidOperationException($"the rollout holds {Count} of {Steps} steps");
+        Gae.NextValues(Values, Bootstrap, Ends, FinalValues, Steps, Envs, _nextValues);
         Gae.Compute(Rewards, Values, _nextValues, Discounts, Ends, Steps, Envs, lambda, Advantages, Returns);
     }
 

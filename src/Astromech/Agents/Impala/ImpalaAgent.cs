@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Astromech.Agents.ActorCritic;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Returns;
+using Astromech.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.Impala;
+
+/// <summary>An actor's unroll and the parameter version of the behaviour policy that produced it.</summary>
+public sealed record Unroll(RolloutBuffer Data, long BehaviourVersion, int Actor);
+
+/// <summary>
+/// IMPALA in one process: <c>actors</c> threads, each pulling the learner's newest parameters every
+/// param_sync_interval unrolls, fill unrolls of n_steps × num_envs and put them on a bounded queue; the learner
+/// thread takes batch_size unrolls, recomputes π and V with its own (newer) parameters, and trains on the
+/// V-trace targets v_s and policy-gradient advantages ρ_s(r_s + γ v_{s+1} − V(x_s)). The policy lag of each
+/// unroll (learner version − behaviour version) is measured and logged. Episode ends inside an unroll cut the
+/// traces (discount 0); a truncated episode's last reward is bootstrapped with γ·V(final observation) under
+/// the learner's network.
+/// </summary>
+public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IReportsAgentStats
+{
+    private BlockingCollection<Unroll>? _queue;
+    private readonly ConcurrentBag<RolloutBuffer> _pool = new();
+    private long _lagSum, _lagCount, _lagMax;
+    private long _learnerTicks, _learnerUpdatesThisStart;
+
+    public ImpalaAgent(ImpalaConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
+
+    public override string Algo => "impala";
+
+    protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) => Cfg.UseRmsprop
+        ? optim.RMSProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps)
+        : optim.Adam(parameters, Cfg.LearningRate);
+
+    /// <summary>Mean policy lag over every unroll trained on so far (learner updates between acting and learning).</summary>
+    public double MeanPolicyLag => _lagCount == 0 ? double.NaN : (double)_lagSum / _lagCount;
+    public long MaxPolicyLag => _lagMax;
+    /// <summary>Learner updates per second of learner-thread wall time in the last start.</summary>
+    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+
+    public JsonObject AgentStats() => new()
+    {
+        ["policy_lag_mean"] = double.IsNaN(MeanPolicyLag) ? null : Math.Round(MeanPolicyLag, 3),
+        ["policy_lag_max"] = MaxPolicyLag,
+        ["learner_updates"] = Updates,
+        ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 1),
+        ["vtrace"] = Cfg.Vtrace,
+    };
+
+    public override void Start(ConcurrentRun run)
+    {
+        _queue = new BlockingCollection<Unroll>(Cfg.QueueCapacity);
+        _learnerTicks = 0;
+        _learnerUpdatesThisStart = 0;
+        for (int a = 0; a < Cfg.Actors; a++)
+        {
+            int actor = a;
+            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+            run.StartWorker($"impala-actor-{actor}", () => Actor(run, actor, seed));
+        }
+        run.StartWorker("impala-learner", () => Learner(run));
+    }
+
+    private RolloutBuffer Rent() => _pool.TryTake(out var b) ? b : new RolloutBuffer(Cfg.NSteps, Cfg.NumEnvs, ObsSize, ActionSize);
+
+    private void Actor(ConcurrentRun run, int actor, int seed)
+    {
+        var (net, version) = NewActorNetwork();
+        using var collector = new RolloutCollector(run.MakeEnv, Cfg.NumEnvs, net, ActionSpace, new Rng(seed), (float)Cfg.Gamma, seed);
+        for (long k = 0; run.SafePoint(); k++)
+        {
+            if (k % Cfg.ParamSyncInterval == 0) version = PullParameters(net);
+            var buffer = Rent();
+            bool more = collector.Collect(buffer, run);
+            var unroll = new Unroll(buffer, version, actor);
+            while (!_queue!.TryAdd(unroll, 20))
+                if (!run.SafePoint()) return;
+            if (!more) return;
+        }
+    }
+
+    private void Learner(ConcurrentRun run)
+    {
+        var batch = new List<Unroll>(Cfg.BatchSize);
+        while (run.SafePoint())
+        {
+            while (batch.Count < Cfg.BatchSize)
+            {
+                if (_queue!.TryTake(out var u, 20)) batch.Add(u);
+                else if (!run.SafePoint()) return;
+            }
+            long t0 = Stopwatch.GetTimestamp();
+            var metrics = Train(batch, run.Progress);
+            _learnerTicks += Stopwatch.GetTimestamp() - t0;
+            _learnerUpdatesThisStart++;
+            foreach (var u in batch) _pool.Add(u.Data);
+            batch.Clear();
+            metrics["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
+            metrics["time/queue_size"] = _queue!.Count;
+            run.ReportMetrics(metrics);
+        }
+    }
+
+    /// <summary>One learner update on a batch of unrolls (public for tests).</summary>
+    public Dictionary<string, double> Train(IReadOnlyList<Unroll> batch, Progress progress)
+    {
+        int T = Cfg.NSteps, N = Cfg.NumEnvs, U = batch.Count, B = U * N, rows = T * B;
+        var obs = new float[rows * ObsSize];
+        var actions = new float[rows * ActionSize];
+        var behaviourLogp = new float[rows];
+        var rewards = new float[rows];
+        var discounts = new float[rows];
+        var bootstrapObs = new float[B * ObsSize];
+        var truncated = new List<(int Row, int Unroll, int Src)>();
+        long version = Version;
+        double lagSum = 0;
+        long lagMax = 0;
+        for (int u = 0; u < U; u++)
+        {
+            var d = batch[u].Data;
+            long lag = version - batch[u].BehaviourVersion;
+            lagSum += lag;
+            lagMax = Math.Max(lagMax, lag);
+            d.BootstrapObs.CopyTo(bootstrapObs, u * N * ObsSize);
+            for (int t = 0; t < T; t++)
+            {
+                int src = t * N, dst = t * B + u * N;
+                Array.Copy(d.Obs, src * ObsSize, obs, dst * ObsSize, N * ObsSize);
+                Array.Copy(d.Actions, src * ActionSize, actions, dst * ActionSize, N * ActionSize);
+                Array.Copy(d.LogProbs, src, behaviourLogp, dst, N);
+                Array.Copy(d.Rewards, src, rewards, dst, N);
+                Array.Copy(d.Discounts, src, discounts, dst, N);
+                for (int b = 0; b < N; b++)
+                    if (d.Ends[src + b] && d.Discounts[src + b] != 0f) truncated.Add((dst + b, u, src + b));
+            }
+        }
+        Interlocked.Add(ref _lagSum, (long)lagSum);
+        Interlocked.Add(ref _lagCount, U);
+        if (lagMax > _lagMax) _lagMax = lagMax;
+
+        using var scope = NewDisposeScope();
+        var obsT = torch.tensor(obs, new long[] { rows, ObsSize });
+        var actT = torch.tensor(actions, new long[] { rows, ActionSize });
+        var (policy, values) = Network.Evaluate(obsT);
+        var targetLogp = policy.LogProb(actT);
+        float[] valuesA, bootstrap, logRhos = new float[rows];
+        using (no_grad())
+        {
+            valuesA = values.detach().data<float>().ToArray();
+            // Boundaries valued by the learner's network: the state after each unroll, and the final state of each
+            // truncated episode (its reward absorbs γ·V(final) and the trace is cut there).
+            var extra = new float[(B + truncated.Count) * ObsSize];
+            Array.Copy(bootstrapObs, extra, bootstrapObs.Length);
+            for (int k = 0; k < truncated.Count; k++)
+                Array.Copy(batch[truncated[k].Unroll].Data.FinalObs, truncated[k].Src * ObsSize, extra, (B + k) * ObsSize, ObsSize);
+            var v = Network.Value(torch.tensor(extra, new long[] { B + truncated.Count, ObsSize })).data<float>().ToArray();
+            bootstrap = v.AsSpan(0, B).ToArray();
+            for (int k = 0; k < truncated.Count; k++)
+            {
+                int r = truncated[k].Row;
+                rewards[r] += discounts[r] * v[B + k];
+                discounts[r] = 0f;
+            }
+            if (Cfg.Vtrace)
+            {
+                var lr = targetLogp.detach().data<float>();
+                for (int i = 0; i < rows; i++) logRhos[i] = lr[i] - behaviourLogp[i];
+            }
+        }
+        var vs = new float[rows];
+        var pgAdv = new float[rows];
+        VTrace.Compute(logRhos, discounts, rewards, valuesA, bootstrap, T, B, vs, pgAdv,
+            (float)Cfg.RhoBar, (float)Cfg.CBar, (float)Cfg.PgRhoBar);
+        var (loss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actT,
+            torch.tensor(pgAdv, new long[] { rows }), torch.tensor(vs, new long[] { rows }), Cfg.VfCoef, Cfg.EntCoef);
+        terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
+        Optimizer.zero_grad();
+        loss.backward();
+        double norm = ApplyUpdate(LearningRate(progress));
+
+        double rhoMean = 0, rhoClipped = 0;
+        if (Cfg.Vtrace)
+            for (int i = 0; i < rows; i++)
+            {
+                double rho = Math.Exp(logRhos[i]);
+                rhoMean += rho;
+                if (rho > Cfg.RhoBar) rhoClipped++;
+            }
+        return new Dictionary<string, double>
+        {
+            ["train/policy_loss"] = terms.PolicyLoss,
+            ["train/value_loss"] = terms.ValueLoss,
+            ["train/entropy"] = terms.Entropy,
+            ["train/grad_norm"] = norm,
+            ["train/updates"] = Updates,
+            ["train/policy_lag_mean"] = lagSum / U,
+            ["train/policy_lag_max"] = lagMax,
+            ["train/rho_mean"] = Cfg.Vtrace ? rhoMean / rows : 1.0,
+            ["train/rho_clipped_fraction"] = rhoClipped / rows,
+        };
+    }
+
+    public override void Dispose()
+    {
+        _queue?.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,104 @@
+using Astromech.Agents.ActorCritic;
+using Astromech.Envs.Spaces;
+using Astromech.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.Ppo;
+
+/// <summary>
+/// PPO-clip: after each rollout, n_epochs passes over it in shuffled minibatches, minimizing
+/// <code>
+///   r = π(a|s)/π_old(a|s),   L_π = −mean(min(r·Â, clip(r, 1−ε, 1+ε)·Â))
+///   L_V = mean((G − V)²)   or, with value clipping, mean(max((G − V)², (G − V_old − clip(V − V_old, ±ε_v))²))
+///   L = L_π + c_v·L_V − c_e·mean(H)
+/// </code>
+/// with Â the GAE(λ) advantages (normalized per minibatch) and G = Â + V_old.
+/// </summary>
+public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
+{
+    public PpoAgent(PpoConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
+
+    public override string Algo => "ppo";
+
+    protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) =>
+        optim.Adam(parameters, Cfg.LearningRate, eps: 1e-5);
+
+    /// <summary>The clip range at this point of the run.</summary>
+    public double ClipRange(Progress p) => Cfg.ClipRangeAnneal ? Cfg.ClipRange * (1.0 - p.Fraction) : Cfg.ClipRange;
+
+    protected override Dictionary<string, double> Train(Progress progress)
+    {
+        int n = Buffer.Size, bs = Cfg.BatchSize;
+        double clip = Math.Max(ClipRange(progress), 1e-8);
+        using var all = NewDisposeScope();
+        var obs = torch.tensor(Buffer.Obs, new long[] { n, ObsSize });
+        var actions = torch.tensor(Buffer.Actions, new long[] { n, ActionSize });
+        var oldLogp = torch.tensor(Buffer.LogProbs, new long[] { n });
+        var oldValues = torch.tensor(Buffer.Values, new long[] { n });
+        var advAll = torch.tensor(Buffer.Advantages, new long[] { n });
+        var returnsAll = torch.tensor(Buffer.Returns, new long[] { n });
+        var perm = new long[n];
+
+        double pgSum = 0, vSum = 0, entSum = 0, klSum = 0, clipFracSum = 0;
+        int batches = 0;
+        bool stopped = false;
+        for (int epoch = 0; epoch < Cfg.NEpochs && !stopped; epoch++)
+        {
+            for (int i = 0; i < n; i++) perm[i] = i;
+            for (int i = n - 1; i > 0; i--) { int j = Rng.Next(i + 1); (perm[i], perm[j]) = (perm[j], perm[i]); }
+            // SB3 keeps the last, smaller minibatch of an epoch; so does this loop.
+            for (int start = 0; start < n; start += bs)
+            {
+                using var scope = NewDisposeScope();
+                int m = Math.Min(bs, n - start);
+                var idx = torch.tensor(perm.AsSpan(start, m).ToArray(), new long[] { m });
+                var adv = advAll.index_select(0, idx);
+                if (Cfg.NormalizeAdvantage && m > 1) adv = ActorCriticLoss.Normalize(adv);
+                var (policy, values) = Network.Evaluate(obs.index_select(0, idx));
+                var logp = policy.LogProb(actions.index_select(0, idx));
+                var logRatio = logp - oldLogp.index_select(0, idx);
+                var ratio = logRatio.exp();
+                var pg = -torch.min(ratio * adv, ratio.clamp(1 - clip, 1 + clip) * adv).mean();
+                var ret = returnsAll.index_select(0, idx);
+                Tensor vl;
+                if (Cfg.ClipRangeVf > 0)
+                {
+                    var vOld = oldValues.index_select(0, idx);
+                    var vClipped = vOld + (values - vOld).clamp(-Cfg.ClipRangeVf, Cfg.ClipRangeVf);
+                    vl = torch.max((ret - values).square(), (ret - vClipped).square()).mean();
+                }
+                else vl = (ret - values).square().mean();
+                var ent = policy.Entropy().mean();
+                var loss = pg + Cfg.VfCoef * vl - Cfg.EntCoef * ent;
+                var terms = new LossTerms(pg.item<float>(), vl.item<float>(), ent.item<float>());
+                terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
+
+                double approxKl, clipFrac;
+                using (no_grad())
+                {
+                    // The low-variance KL estimator E[(r − 1) − log r] (Schulman's "approx KL" k3).
+                    approxKl = ((ratio - 1) - logRatio).mean().item<float>();
+                    clipFrac = ((ratio - 1).abs() > clip).to_type(ScalarType.Float32).mean().item<float>();
+                }
+                if (Cfg.TargetKl > 0 && approxKl > 1.5 * Cfg.TargetKl) { stopped = true; break; }
+                Step(loss);
+                pgSum += terms.PolicyLoss; vSum += terms.ValueLoss; entSum += terms.Entropy;
+                klSum += approxKl; clipFracSum += clipFrac;
+                batches++;
+            }
+        }
+        int b = Math.Max(1, batches);
+        return new Dictionary<string, double>
+        {
+            ["train/policy_loss"] = pgSum / b,
+            ["train/value_loss"] = vSum / b,
+            ["train/entropy"] = entSum / b,
+            ["train/approx_kl"] = klSum / b,
+            ["train/clip_fraction"] = clipFracSum / b,
+            ["train/clip_range"] = clip,
+            ["train/early_stopped"] = stopped ? 1 : 0,
+        };
+    }
+}
