@@ -16,7 +16,7 @@ for s in ${seeds//,/ }; do
 import json, sys
 d = json.load(open(sys.argv[1]))
 print(f"seed {d['seed']}: eval {d['eval_mean_return']:.1f} (best {d['best_eval_mean_return']}) | train mean100 {d['final_mean_return']} "
-      f"reached threshold at {d['solved_at_step']} | eval reached it at {d['eval_solved_at_step']} | {d['env_steps']} steps in {d['wall_seconds']:.1f} s")
+      f"reached threshold at {d['solved_at_step']} ({d.get('solved_at_wall_seconds')} s) | eval reached it at {d['eval_solved_at_step']} | {d['env_steps']} steps in {d['wall_seconds']:.1f} s")
 PY
 done
 python3 - "$out" <<'PY'

@@ -50,7 +50,11 @@ public sealed class ConcurrentRun
         lock (_gate) _alive++;
         var t = new Thread(() =>
         {
-            try { body(); }
+            try
+            {
+                TorchSetup.ConfigureCurrentThread();
+                body();
+            }
             catch (Exception e)
             {
                 lock (_gate) _fault ??= e;

@@ -42,6 +42,8 @@ public sealed record RunSummary
     public int Episodes { get; init; }
     public double? FinalMeanReturn { get; init; }
     public long? SolvedAtStep { get; init; }
+    /// <summary>Wall-clock seconds into the run when the training mean reached the threshold.</summary>
+    public double? SolvedAtWallSeconds { get; init; }
     public double EvalMeanReturn { get; init; }
     public double EvalStdReturn { get; init; }
     public int EvalEpisodes { get; init; }
@@ -71,6 +73,7 @@ public sealed record RunSummary
             ["final_mean_return"] = FinalMeanReturn,
             ["reward_threshold"] = RewardThreshold,
             ["solved_at_step"] = SolvedAtStep,
+            ["solved_at_wall_seconds"] = SolvedAtWallSeconds is double w ? Math.Round(w, 3) : null,
             ["eval_mean_return"] = EvalMeanReturn,
             ["eval_std_return"] = EvalStdReturn,
             ["eval_episodes"] = EvalEpisodes,
@@ -217,6 +220,7 @@ public static class Trainer
         private readonly double _priorWallSeconds;
         private double _windowSum;
         private long? _solvedAt, _evalSolvedAt, _bestEvalStep;
+        private double? _solvedAtWall;
         private double _bestEval = double.NegativeInfinity;
         private (long Step, EvalResult Result)? _lastEval;
         private long _nextEval, _nextCkpt, _lastMetricsStep;
@@ -244,6 +248,7 @@ public static class Trainer
                 EnvSteps = (long)meta["env_steps"]!;
                 _priorWallSeconds = (double)meta["wall_seconds"]!;
                 _solvedAt = (long?)meta["solved_at_step"];
+                _solvedAtWall = (double?)meta["solved_at_wall_seconds"];
                 _evalSolvedAt = (long?)meta["eval_solved_at_step"];
                 // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
                 if ((long?)meta["best_eval_step"] is long bs) { _bestEvalStep = bs; _bestEval = (double)meta["best_eval_mean_return"]!; }
@@ -271,7 +276,11 @@ public static class Trainer
             _window.Enqueue(ret);
             _windowSum += ret;
             if (_window.Count > Window) _windowSum -= _window.Dequeue();
-            if (_solvedAt is null && _window.Count == Window && _windowSum / Window >= _threshold) _solvedAt = step;
+            if (_solvedAt is null && _window.Count == Window && _windowSum / Window >= _threshold)
+            {
+                _solvedAt = step;
+                _solvedAtWall = Wall;
+            }
         }
 
         public void Metrics(IReadOnlyDictionary<string, double>? metrics)
@@ -321,7 +330,7 @@ public static class Trainer
         }
 
         private void Save(string path) =>
-            SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals);
+            SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _solvedAtWall, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals);
 
         public RunSummary Finish()
         {
@@ -349,6 +358,7 @@ public static class Trainer
                 Episodes = _history.Count,
                 FinalMeanReturn = _history.Count == 0 ? null : _history.TakeLast(Window).Average(h => h.Return),
                 SolvedAtStep = _solvedAt,
+                SolvedAtWallSeconds = _solvedAtWall,
                 EvalMeanReturn = final.MeanReturn,
                 EvalStdReturn = final.StdReturn,
                 EvalEpisodes = final.Returns.Length,
@@ -377,7 +387,7 @@ public static class Trainer
     }
 
     private static void SaveCheckpoint(IAgent agent, TrainerOptions o, string path, long envSteps, double wall,
-        long? solvedAt, long? evalSolvedAt, List<(long Step, double Return, int Length)> history,
+        long? solvedAt, double? solvedAtWall, long? evalSolvedAt, List<(long Step, double Return, int Length)> history,
         long? bestEvalStep, double bestEval, List<(long Step, double MeanReturn)> evals)
     {
         var evalList = new JsonArray();
@@ -394,6 +404,7 @@ public static class Trainer
             ["env_steps"] = envSteps,
             ["wall_seconds"] = wall,
             ["solved_at_step"] = solvedAt,
+            ["solved_at_wall_seconds"] = solvedAtWall,
             ["eval_solved_at_step"] = evalSolvedAt,
             ["best_eval_step"] = bestEvalStep,
             ["best_eval_mean_return"] = bestEvalStep is null ? null : bestEval,
