@@ -15,6 +15,8 @@ public class CliTests
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--stepz", "3" }, "--stepz")]
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--eval-episodes", "0" }, "--eval-episodes")]
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--seed", "-3e9" }, "--seed")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "Pendulum-v1" }, "Pendulum-v1")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "Pendulum-v1" }, "dqn")]
     [InlineData(new[] { "eval", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)

@@ -79,11 +79,11 @@ public sealed class DiagGaussian : IActionDistribution
     public Tensor LogProb(Tensor actions)
     {
         var z = (actions - Mean) / Std;
-        return (-0.5 * z.square() - LogStd - HalfLog2Pi).sum(1);
+        return (z.square().mul(Scalars.Of(-0.5)) - LogStd).sub(Scalars.Of(HalfLog2Pi)).sum(1);
     }
 
     /// <summary>Σ_i [½ + ½ log 2π + log σ_i].</summary>
-    public Tensor Entropy() => (LogStd + 0.5 + HalfLog2Pi).sum(1);
+    public Tensor Entropy() => LogStd.add(Scalars.Of(0.5 + HalfLog2Pi)).sum(1);
 
     public Tensor Mode() => Mean;
 
@@ -94,7 +94,7 @@ public sealed class DiagGaussian : IActionDistribution
     public Tensor KL(IActionDistribution other)
     {
         if (other is not DiagGaussian q) throw new ArgumentException($"KL between a Gaussian and a {other.GetType().Name} is not defined");
-        return (q.LogStd - LogStd + (Std.square() + (Mean - q.Mean).square()) / (2 * q.Std.square()) - 0.5).sum(1);
+        return (q.LogStd - LogStd + (Std.square() + (Mean - q.Mean).square()) / q.Std.square().mul(Scalars.Of(2))).sub(Scalars.Of(0.5)).sum(1);
     }
 }
 
@@ -117,13 +117,13 @@ public sealed class SquashedGaussian : IActionDistribution
     /// <summary>log π of squashed actions; inputs are clamped just inside (−1, 1) before atanh.</summary>
     public Tensor LogProb(Tensor actions)
     {
-        var u = actions.clamp(-1 + 1e-6, 1 - 1e-6).atanh();
+        var u = actions.clamp(Scalars.Of(-1 + 1e-6), Scalars.Of(1 - 1e-6)).atanh();
         return LogProbOfPreTanh(u);
     }
 
     /// <summary>log π(tanh u) given the pre-squash sample u (exact; no atanh round trip).</summary>
     public Tensor LogProbOfPreTanh(Tensor u) =>
-        _base.LogProb(u) - (2 * (Log2 - u - nn.functional.softplus(-2 * u))).sum(1);
+        _base.LogProb(u) - (u + nn.functional.softplus(u.mul(Scalars.Of(-2)))).neg().add(Scalars.Of(Log2)).mul(Scalars.Of(2)).sum(1);
 
     /// <summary>A reparameterized sample and its log-probability, as SAC's actor loss needs them.</summary>
     public (Tensor Action, Tensor LogProb) SampleWithLogProb()

@@ -1,5 +1,6 @@
 using Astromech.Agents.ActorCritic;
 using Astromech.Envs.Spaces;
+using Astromech.Nn;
 using Astromech.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -15,8 +16,8 @@ public sealed class A2cAgent : OnPolicyAgent<A2cConfig>
     public override string Algo => "a2c";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) => Cfg.UseAdam
-        ? optim.Adam(parameters, Cfg.LearningRate)
-        : optim.RMSProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps);
+        ? Optimizers.NewAdam(parameters, Cfg.LearningRate)
+        : Optimizers.NewRmsProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps);
 
     protected override Dictionary<string, double> Train(Progress progress)
     {

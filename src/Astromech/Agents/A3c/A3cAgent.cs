@@ -1,6 +1,7 @@
 using Astromech.Agents.ActorCritic;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
+using Astromech.Nn;
 using Astromech.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -28,7 +29,7 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
     public override string Algo => "a3c";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) =>
-        optim.RMSProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps);
+        Optimizers.NewRmsProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps);
 
     public override void Start(ConcurrentRun run)
     {
@@ -56,6 +57,10 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
             bool more = collector.Collect(buffer, run);
             buffer.ComputeAdvantages((float)Cfg.GaeLambda);
             LossTerms terms;
+            long t1;
+            double norm;
+            // One dispose scope over everything torch does in this iteration: it frees the temporaries and keeps
+            // them reachable while native code uses them (see Nn/Scalars.cs for the race this avoids).
             using (var scope = NewDisposeScope())
             {
                 var obs = torch.tensor(buffer.Obs, new long[] { n, ObsSize });
@@ -69,15 +74,14 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
                 terms.EnsureFinite(Algo, run.EnvSteps, Updates + 1);
                 foreach (var p in localParams) p.grad?.zero_();
                 loss.backward();
+                t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                norm = ApplyUpdate(LearningRate(run.Progress), () =>
+                {
+                    using var _ = no_grad();
+                    for (int i = 0; i < sharedParams.Length; i++) sharedParams[i].grad = localParams[i].grad!.detach().clone();
+                });
+                PullParameters(net);
             }
-            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            double norm = ApplyUpdate(LearningRate(run.Progress), () =>
-            {
-                using var _ = no_grad();
-                for (int i = 0; i < sharedParams.Length; i++) sharedParams[i].grad = localParams[i].grad!.detach().clone();
-                // Re-sync happens right after the step, still under the lock (see PullParameters).
-            });
-            PullParameters(net);
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
             Interlocked.Add(ref _lockTicks, t2 - t1);
             Interlocked.Add(ref _workTicks, t2 - t0);

@@ -75,6 +75,7 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent whe
     /// <summary>Copies the central parameters into <paramref name="local"/>; returns their version.</summary>
     protected long PullParameters(ActorCriticNetwork local)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         lock (ParamLock)
         {

@@ -5,6 +5,7 @@ using Astromech.Agents.ActorCritic;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
 using Astromech.Returns;
+using Astromech.Nn;
 using Astromech.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,8 +37,8 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
     public override string Algo => "impala";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) => Cfg.UseRmsprop
-        ? optim.RMSProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps)
-        : optim.Adam(parameters, Cfg.LearningRate);
+        ? Optimizers.NewRmsProp(parameters, Cfg.LearningRate, alpha: Cfg.RmsAlpha, eps: Cfg.RmsEps)
+        : Optimizers.NewAdam(parameters, Cfg.LearningRate);
 
     /// <summary>Mean policy lag over every unroll trained on so far (learner updates between acting and learning).</summary>
     public double MeanPolicyLag => _lagCount == 0 ? double.NaN : (double)_lagSum / _lagCount;

@@ -1,5 +1,6 @@
 using Astromech.Agents.ActorCritic;
 using Astromech.Envs.Spaces;
+using Astromech.Nn;
 using Astromech.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -23,7 +24,7 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
     public override string Algo => "ppo";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) =>
-        optim.Adam(parameters, Cfg.LearningRate, eps: 1e-5);
+        Optimizers.NewAdam(parameters, Cfg.LearningRate, eps: 1e-5);
 
     /// <summary>The clip range at this point of the run.</summary>
     public double ClipRange(Progress p) => Cfg.ClipRangeAnneal ? Cfg.ClipRange * (1.0 - p.Fraction) : Cfg.ClipRange;
