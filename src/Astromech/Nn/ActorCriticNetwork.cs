@@ -44,7 +44,7 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
         _valueTorso = shareTorso ? null : new Mlp(obsSize, hidden, "value_torso", activation);
         _policyHead = Linear(_policyTorso.OutputSize, outSize);
         _valueHead = Linear(_policyTorso.OutputSize, 1);
-        if (Continuous) _logStd = Parameter(torch.full(outSize, logStdInit, dtype: ScalarType.Float32));
+        if (Continuous) _logStd = Parameter(torch.full(outSize, Scalars.Of(logStdInit), dtype: ScalarType.Float32));
         RegisterComponents();
         if (orthogonalInit)
         {

@@ -79,22 +79,22 @@ public sealed class DiagGaussian : IActionDistribution
     public Tensor LogProb(Tensor actions)
     {
         var z = (actions - Mean) / Std;
-        return (z.square().mul(Scalars.Of(-0.5)) - LogStd).sub(Scalars.Of(HalfLog2Pi)).sum(1);
+        return (z.Squared().mul(Scalars.Of(-0.5)) - LogStd).sub(Scalars.Of(HalfLog2Pi)).sum(1);
     }
 
     /// <summary>Σ_i [½ + ½ log 2π + log σ_i].</summary>
-    public Tensor Entropy() => LogStd.add(Scalars.Of(0.5 + HalfLog2Pi)).sum(1);
+    public Tensor Entropy() => LogStd.Plus(0.5 + HalfLog2Pi).sum(1);
 
     public Tensor Mode() => Mean;
 
     /// <summary>μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ.</summary>
-    public Tensor Sample() => Mean + Std * randn_like(Mean);
+    public Tensor Sample() => Mean.Plus(Std * randn_like(Mean));
 
     /// <summary>KL(p ‖ q) = Σ_i [log(σq/σp) + (σp² + (μp − μq)²)/(2σq²) − ½].</summary>
     public Tensor KL(IActionDistribution other)
     {
         if (other is not DiagGaussian q) throw new ArgumentException($"KL between a Gaussian and a {other.GetType().Name} is not defined");
-        return (q.LogStd - LogStd + (Std.square() + (Mean - q.Mean).square()) / q.Std.square().mul(Scalars.Of(2))).sub(Scalars.Of(0.5)).sum(1);
+        return (q.LogStd - LogStd).Plus(Std.Squared().Plus((Mean - q.Mean).Squared()) / q.Std.Squared().mul(Scalars.Of(2))).sub(Scalars.Of(0.5)).sum(1);
     }
 }
 
@@ -123,7 +123,7 @@ public sealed class SquashedGaussian : IActionDistribution
 
     /// <summary>log π(tanh u) given the pre-squash sample u (exact; no atanh round trip).</summary>
     public Tensor LogProbOfPreTanh(Tensor u) =>
-        _base.LogProb(u) - (u + nn.functional.softplus(u.mul(Scalars.Of(-2)))).neg().add(Scalars.Of(Log2)).mul(Scalars.Of(2)).sum(1);
+        _base.LogProb(u) - u.Plus(nn.functional.softplus(u.mul(Scalars.Of(-2)))).neg().Plus(Log2).mul(Scalars.Of(2)).sum(1);
 
     /// <summary>A reparameterized sample and its log-probability, as SAC's actor loss needs them.</summary>
     public (Tensor Action, Tensor LogProb) SampleWithLogProb()

@@ -42,9 +42,9 @@ public static class Optimizers
                 if (o.centered!.Value)
                 {
                     st.grad_avg.mul_(alphaS).add_(g, oneMinusAlpha);
-                    avg = st.square_avg.addcmul(st.grad_avg, st.grad_avg, minusOne).sqrt_().add_(epsS);
+                    avg = st.square_avg.addcmul(st.grad_avg, st.grad_avg, minusOne).sqrt_().add_(epsS, Scalars.One);
                 }
-                else avg = st.square_avg.sqrt().add_(epsS);
+                else avg = st.square_avg.sqrt().add_(epsS, Scalars.One);
                 if (m > 0)
                 {
                     st.momentum_buffer.mul_(momS).addcdiv_(g, avg);
@@ -82,9 +82,9 @@ public static class Optimizers
                     var old = st.max_exp_avg_sq;
                     st.max_exp_avg_sq = maximum(old, st.exp_avg_sq).DetachFromDisposeScope();
                     old.Dispose();
-                    denom = st.max_exp_avg_sq.sqrt().div_(sqrtBc2).add_(epsS);
+                    denom = st.max_exp_avg_sq.sqrt().div_(sqrtBc2).add_(epsS, Scalars.One);
                 }
-                else denom = st.exp_avg_sq.sqrt().div_(sqrtBc2).add_(epsS);
+                else denom = st.exp_avg_sq.sqrt().div_(sqrtBc2).add_(epsS, Scalars.One);
                 p.addcdiv_(st.exp_avg, denom, negStep);
             }
         }, closure);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Astromech.Nn;
 
@@ -13,6 +14,11 @@ namespace Astromech.Nn;
 /// runs on agent threads therefore passes constants through <see cref="Of"/> (one cached scalar per value,
 /// never freed) or holds a per-call scalar in a <c>using</c> (see <see cref="Optimizers"/>); tensor
 /// temporaries stay safe inside a dispose scope, which keeps them reachable.</para>
+/// <para>Beware that TorchSharp adds hidden implicit scalars of its own: <c>a + b</c> and <c>a.add(b)</c> pass
+/// α = 1 as a fresh scalar, as do <c>add(Scalar)</c> and <c>add_(Scalar)</c>; write <see cref="Plus(Tensor, Tensor)"/>
+/// and <see cref="Plus(Tensor, double)"/> instead; <c>square()</c> is <c>pow(2)</c> with an implicit 2, so write
+/// <see cref="Squared"/>. <c>a - b</c>, <c>a * b</c>, <c>a / b</c> between tensors
+/// are safe.</para>
 /// </summary>
 public static class Scalars
 {
@@ -21,4 +27,16 @@ public static class Scalars
     /// <summary>A process-lifetime scalar for the constant <paramref name="value"/>. Use it for constants only
     /// (coefficients, clip bounds): each distinct value is kept forever.</summary>
     public static Scalar Of(double value) => Cache.GetOrAdd(value, v => v.ToScalar());
+
+    /// <summary>The scalar 1 (the α of an addition).</summary>
+    public static Scalar One { get; } = Of(1.0);
+
+    /// <summary>a + b with a kept-alive α (what <c>a + b</c> does, minus its finalizer-freed scalar).</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary>x² elementwise (x·x; TorchSharp's square() passes a finalizer-freed exponent).</summary>
+    public static Tensor Squared(this Tensor x) => x.mul(x);
+
+    /// <summary>a + c for a constant c.</summary>
+    public static Tensor Plus(this Tensor a, double c) => a.add(Of(c), One);
 }

@@ -28,14 +28,14 @@ public static class ActorCriticLoss
     {
         var logp = policy.LogProb(actions);
         var pg = -(advantages.detach() * logp).mean();
-        var vl = (targets.detach() - values).square().mean();
+        var vl = (targets.detach() - values).Squared().mean();
         var ent = policy.Entropy().mean();
-        var loss = pg + vl.mul(Scalars.Of(vfCoef)) - ent.mul(Scalars.Of(entCoef));
+        var loss = pg.Plus(vl.mul(Scalars.Of(vfCoef))) - ent.mul(Scalars.Of(entCoef));
         return (loss, new LossTerms(pg.item<float>(), vl.item<float>(), ent.item<float>()));
     }
 
     /// <summary>(x − mean) / (std + 1e-8) over the whole tensor.</summary>
-    public static Tensor Normalize(Tensor x) => (x - x.mean()) / x.std().add(Scalars.Of(1e-8));
+    public static Tensor Normalize(Tensor x) => (x - x.mean()) / x.std().Plus(1e-8);
 
     /// <summary>1 − Var(returns − V)/Var(returns): how much of the return the value head explains.</summary>
     public static double ExplainedVariance(ReadOnlySpan<float> values, ReadOnlySpan<float> returns)
