@@ -4,6 +4,7 @@ using Astromech.Agents.A3c;
 using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
 using Astromech.Agents.Ppo;
+using Astromech.Agents.Sac;
 using Astromech.Envs.Spaces;
 using Astromech.Training;
 using Astromech.Training.Config;
@@ -61,6 +62,8 @@ public static class Algorithms
             typeof(A3cConfig), (cfg, obs, act, seed) => new A3cAgent((A3cConfig)cfg, obs, act, seed), ActionKinds.Both),
         new("impala", "IMPALA: actor threads feed unrolls through a bounded queue to one learner; V-trace corrects the policy lag",
             typeof(ImpalaConfig), (cfg, obs, act, seed) => new ImpalaAgent((ImpalaConfig)cfg, obs, act, seed), ActionKinds.Both),
+        new("sac", "SAC: soft actor-critic with twin Q, tanh-squashed Gaussian policy, learned entropy temperature, optional action noise",
+            typeof(SacConfig), (cfg, obs, act, seed) => new SacAgent((SacConfig)cfg, obs, act, seed), ActionKinds.Continuous),
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

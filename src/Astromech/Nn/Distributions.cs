@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Astromech.Nn;
@@ -88,7 +89,12 @@ public sealed class DiagGaussian : IActionDistribution
     public Tensor Mode() => Mean;
 
     /// <summary>μ + σ·ε with ε ~ N(0, I): differentiable in μ and σ.</summary>
-    public Tensor Sample() => Mean.Plus(Std * randn_like(Mean));
+    public Tensor Sample() => Sample(null);
+
+    /// <summary>As <see cref="Sample()"/>, drawing ε from <paramref name="generator"/> (torch's global generator when null),
+    /// so an agent can keep, checkpoint and restore its own sampling stream.</summary>
+    public Tensor Sample(torch.Generator? generator) =>
+        Mean.Plus(Std * (generator is null ? randn_like(Mean) : randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator)));
 
     /// <summary>KL(p ‖ q) = Σ_i [log(σq/σp) + (σp² + (μp − μq)²)/(2σq²) − ½].</summary>
     public Tensor KL(IActionDistribution other)
@@ -125,10 +131,11 @@ public sealed class SquashedGaussian : IActionDistribution
     public Tensor LogProbOfPreTanh(Tensor u) =>
         _base.LogProb(u) - u.Plus(nn.functional.softplus(u.mul(Scalars.Of(-2)))).neg().Plus(Log2).mul(Scalars.Of(2)).sum(1);
 
-    /// <summary>A reparameterized sample and its log-probability, as SAC's actor loss needs them.</summary>
-    public (Tensor Action, Tensor LogProb) SampleWithLogProb()
+    /// <summary>A reparameterized sample and its log-probability, as SAC's actor loss needs them; ε comes from
+    /// <paramref name="generator"/> when given (seeded, checkpointable sampling), else torch's global generator.</summary>
+    public (Tensor Action, Tensor LogProb) SampleWithLogProb(torch.Generator? generator = null)
     {
-        var u = _base.Sample();
+        var u = _base.Sample(generator);
         return (u.tanh(), LogProbOfPreTanh(u));
     }
 

@@ -1,0 +1,264 @@
+using System.Text.Json.Nodes;
+using Astromech.Adders;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Replay;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.Sac;
+
+/// <summary>
+/// SAC wired from the shared parts: a stochastic actor over the <see cref="SacLearner"/>'s policy, a one-step
+/// adder (discount 0 at termination, γ at truncation with the final observation), uniform replay of float
+/// actions, and the learner. The policy lives in [−1, 1]^A; the agent maps it affinely onto the env's bounded
+/// Box (as SB3's scale/unscale_action do), so envs need no RescaleAction wrapper, and stores the [−1, 1] action
+/// in replay. Before learning_starts actions are uniform in the Box. Optional action noise (Gaussian or
+/// Ornstein-Uhlenbeck, reset per episode) is added to the [−1, 1] action before clipping, as SB3 does.
+/// Acting samples with the agent's own <see cref="Rng"/>, so a single-threaded seeded run is repeatable.
+/// </summary>
+public sealed class SacAgent : IStreamAgent
+{
+    private const string Prefix = "sac";
+    private readonly SacConfig _cfg;
+    private readonly int _obsSize, _actSize;
+    private readonly float[] _low, _high;
+    private readonly SacLearner _learner;
+    private readonly UniformReplay _replay;
+    private readonly VectorNStepAdder _adder;
+    private readonly ReplayBatch _batch;
+    private readonly Rng _rng;
+    private readonly float[] _noise;   // Ornstein-Uhlenbeck state per env copy and action dimension
+    private readonly float[] _scaled;  // env actions mapped back to [−1, 1] for replay
+    private float[] _mean = Array.Empty<float>(), _logStd = Array.Empty<float>();
+    private long _lastTrainStep, _stepsSinceTrain;
+
+    public string Algo => Prefix;
+    public Space ObservationSpace { get; }
+    public Space ActionSpace { get; }
+    public int NumEnvs => _cfg.NumEnvs;
+    public SacConfig Config => _cfg;
+    public SacLearner Learner => _learner;
+    public IReplay Replay => _replay;
+
+    public SacAgent(SacConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    {
+        if (actionSpace is not Box box)
+            throw new ArgumentException($"sac needs continuous actions (a Box action space), but the env's action space is {actionSpace}");
+        if (!box.IsBounded)
+            throw new ArgumentException($"sac needs a bounded Box action space (its tanh policy is rescaled onto the bounds), but the env's action space is {actionSpace}");
+        if (observationSpace is not Box)
+            throw new ArgumentException($"sac needs a Box observation space, but the env's observation space is {observationSpace}");
+        _cfg = cfg;
+        ObservationSpace = observationSpace;
+        ActionSpace = actionSpace;
+        _obsSize = observationSpace.FlatSize;
+        _actSize = box.FlatSize;
+        _low = box.Low.ToArray();
+        _high = box.High.ToArray();
+        _rng = new Rng(seed);
+        torch.manual_seed(seed);
+        _learner = new SacLearner(cfg, _obsSize, _actSize, seed);
+        _replay = new UniformReplay(cfg.BufferSize, _obsSize, _actSize);
+        _adder = new VectorNStepAdder(cfg.NumEnvs, _obsSize, _actSize, 1, (float)cfg.Gamma, _replay);
+        _batch = new ReplayBatch(cfg.BatchSize, _obsSize, _actSize);
+        _noise = new float[cfg.NumEnvs * _actSize];
+        _scaled = new float[cfg.NumEnvs * _actSize];
+    }
+
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
+    {
+        int rows = observations.Length / _obsSize;
+        if (rows * _obsSize != observations.Length || actions.Length != rows * _actSize)
+            throw new ArgumentException($"sac: {observations.Length} observation floats do not make rows of {_obsSize} matching {actions.Length} action floats ({_actSize} per row)");
+        bool random = !deterministic && progress.EnvSteps < _cfg.LearningStarts;
+        if (random)
+        {
+            for (int k = 0; k < actions.Length; k++) actions[k] = (float)(2 * _rng.NextDouble() - 1);
+        }
+        else
+        {
+            PolicyOutputs(observations, rows);
+            for (int k = 0; k < actions.Length; k++)
+            {
+                double u = deterministic ? _mean[k] : _mean[k] + Math.Exp(_logStd[k]) * _rng.NextGaussian();
+                actions[k] = (float)Math.Tanh(u);
+            }
+        }
+        // Exploration noise applies to training actions on the agent's own env copies (rows = num_envs).
+        if (!deterministic && _cfg.ActionNoise != ActionNoiseKind.None && rows == _cfg.NumEnvs)
+            AddNoise(actions);
+        for (int k = 0; k < actions.Length; k++)
+        {
+            int j = k % _actSize;
+            float a = Math.Clamp(actions[k], -1f, 1f);
+            actions[k] = Math.Clamp(_low[j] + 0.5f * (a + 1f) * (_high[j] - _low[j]), _low[j], _high[j]);
+        }
+    }
+
+    private void AddNoise(Span<float> actions)
+    {
+        double sigma = _cfg.ActionNoiseSigma;
+        if (_cfg.ActionNoise == ActionNoiseKind.Normal)
+        {
+            for (int k = 0; k < actions.Length; k++) actions[k] += (float)(sigma * _rng.NextGaussian());
+            return;
+        }
+        double theta = _cfg.ActionNoiseTheta, dt = _cfg.ActionNoiseDt, sqrtDt = Math.Sqrt(dt);
+        for (int k = 0; k < actions.Length; k++)
+        {
+            _noise[k] = (float)(_noise[k] - theta * _noise[k] * dt + sigma * sqrtDt * _rng.NextGaussian());
+            actions[k] += _noise[k];
+        }
+    }
+
+    /// <summary>μ(s) and log σ(s) of observation rows, copied into managed buffers.</summary>
+    private void PolicyOutputs(ReadOnlySpan<float> observations, int rows)
+    {
+        int n = rows * _actSize;
+        if (_mean.Length < n) { _mean = new float[n]; _logStd = new float[n]; }
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var obs = torch.tensor(observations.ToArray(), new long[] { rows, _obsSize });
+        var (mean, logStd) = _learner.Actor.forward(obs);
+        mean.data<float>().CopyTo(_mean.AsSpan(0, n));
+        logStd.data<float>().CopyTo(_logStd.AsSpan(0, n));
+    }
+
+    /// <summary>The Ornstein-Uhlenbeck state restarts at 0 for env copies that begin an episode.</summary>
+    public void OnEpisodeStart(ReadOnlySpan<bool> rows)
+    {
+        for (int i = 0; i < rows.Length && i < _cfg.NumEnvs; i++)
+            if (rows[i]) Array.Clear(_noise, i * _actSize, _actSize);
+    }
+
+    public void Observe(in VectorTransition t, Progress progress)
+    {
+        var acts = t.Actions;
+        if (acts.Length != _scaled.Length)
+            throw new ArgumentException($"sac: a vector step of {_cfg.NumEnvs} copies needs {_scaled.Length} action floats, got {acts.Length}");
+        for (int k = 0; k < acts.Length; k++)
+        {
+            int j = k % _actSize;
+            _scaled[k] = Math.Clamp(2f * (acts[k] - _low[j]) / (_high[j] - _low[j]) - 1f, -1f, 1f);
+        }
+        _adder.Add(t.Observations, _scaled, t.Rewards, t.Terminated, t.Truncated, t.NextObservations);
+        _stepsSinceTrain += t.Rewards.Length;
+    }
+
+    public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
+    {
+        // The same schedule as DQN: train_freq periods of env steps, gradient_steps per period (−1: one per
+        // env step), nothing owed for periods before learning_starts or while the replay is smaller than a batch.
+        long envSteps = progress.EnvSteps;
+        if (envSteps < _cfg.LearningStarts)
+        {
+            _stepsSinceTrain = 0;
+            return null;
+        }
+        long due = envSteps - _lastTrainStep;
+        if (due < _cfg.TrainFreq) return null;
+        if (_replay.Count < _cfg.BatchSize)
+        {
+            _lastTrainStep = envSteps;
+            _stepsSinceTrain = 0;
+            return null;
+        }
+        long rounds = _learner.Updates == 0 ? 1 : due / _cfg.TrainFreq;
+        int gradientSteps = _cfg.GradientSteps > 0 ? (int)(_cfg.GradientSteps * rounds) : (int)_stepsSinceTrain;
+        _lastTrainStep = _learner.Updates == 0 ? envSteps : _lastTrainStep + rounds * _cfg.TrainFreq;
+        _stepsSinceTrain = 0;
+        if (gradientSteps <= 0) return null;
+        double critic = 0, actor = 0, alpha = 0, alphaLoss = 0, q = 0, logp = 0;
+        for (int g = 0; g < gradientSteps; g++)
+        {
+            _replay.Sample(_cfg.BatchSize, _rng, 0, _batch);
+            var s = _learner.Update(_batch, envSteps);
+            critic += s.CriticLoss; actor += s.ActorLoss; alpha += s.EntCoef;
+            alphaLoss += s.EntCoefLoss ?? 0; q += s.QMean; logp += s.LogProbMean;
+        }
+        var m = new Dictionary<string, double>
+        {
+            ["train/critic_loss"] = critic / gradientSteps,
+            ["train/actor_loss"] = actor / gradientSteps,
+            ["train/ent_coef"] = alpha / gradientSteps,
+            ["train/mean_q"] = q / gradientSteps,
+            ["train/log_prob"] = logp / gradientSteps,
+            ["train/updates"] = _learner.Updates,
+            ["train/replay_size"] = _replay.Count,
+        };
+        if (_learner.LearnsEntCoef) m["train/ent_coef_loss"] = alphaLoss / gradientSteps;
+        return m;
+    }
+
+    public void Save(Checkpoint c)
+    {
+        c.SetJson($"{Prefix}/config", ConfigBinder.ToJson(_cfg));
+        c.SetJson($"{Prefix}/shape", new JsonObject { ["obs_size"] = _obsSize, ["action_space"] = ActionSpace.ToString() });
+        c.SetJson($"{Prefix}/counters", new JsonObject
+        {
+            ["updates"] = _learner.Updates,
+            ["last_train_step"] = _lastTrainStep,
+            ["steps_since_train"] = _stepsSinceTrain,
+        });
+        c.SetModule($"{Prefix}/actor", _learner.Actor);
+        c.SetModule($"{Prefix}/critic", _learner.Critic);
+        c.SetModule($"{Prefix}/critic_target", _learner.CriticTarget);
+        c.SetModule($"{Prefix}/log_ent_coef", _learner.Temperature);
+        c.SetOptimizer($"{Prefix}/actor_optimizer", _learner.ActorOptimizer);
+        c.SetOptimizer($"{Prefix}/critic_optimizer", _learner.CriticOptimizer);
+        if (_learner.EntCoefOptimizer is { } alphaOpt) c.SetOptimizer($"{Prefix}/ent_coef_optimizer", alphaOpt);
+        c.SetRng($"{Prefix}/rng", _rng);
+        c.SetBytes($"{Prefix}/generator", _learner.GeneratorState());
+        var noise = new byte[_noise.Length * sizeof(float)];
+        Buffer.BlockCopy(_noise, 0, noise, 0, noise.Length);
+        c.SetBytes($"{Prefix}/action_noise_state", noise);
+        // Serialized now, not when the file is written, so the checkpoint is a snapshot of this moment.
+        using (var ms = new MemoryStream())
+        {
+            _replay.Save(ms);
+            c.SetBytes($"{Prefix}/replay", ms.ToArray());
+        }
+    }
+
+    public void Load(Checkpoint c)
+    {
+        var shape = c.GetJsonNode($"{Prefix}/shape");
+        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
+        Checkpoint.EnsureMatches("action space", ActionSpace.ToString(), (string)shape["action_space"]!);
+        var savedCfg = ConfigBinder.Bind<SacConfig>(c.GetJsonNode($"{Prefix}/config").AsObject());
+        var saved = ConfigBinder.ToJson(savedCfg);
+        var mine = ConfigBinder.ToJson(_cfg);
+        foreach (var key in new[] { "net_arch", "num_envs" })
+            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", _learner.LearnsEntCoef.ToString(), savedCfg.ParseEntCoef().Learned.ToString());
+        c.LoadModule($"{Prefix}/actor", _learner.Actor);
+        c.LoadModule($"{Prefix}/critic", _learner.Critic);
+        c.LoadModule($"{Prefix}/critic_target", _learner.CriticTarget);
+        c.LoadModule($"{Prefix}/log_ent_coef", _learner.Temperature);
+        c.LoadOptimizer($"{Prefix}/actor_optimizer", _learner.ActorOptimizer);
+        c.LoadOptimizer($"{Prefix}/critic_optimizer", _learner.CriticOptimizer);
+        if (_learner.EntCoefOptimizer is { } alphaOpt) c.LoadOptimizer($"{Prefix}/ent_coef_optimizer", alphaOpt);
+        c.RestoreRng($"{Prefix}/rng", _rng);
+        _learner.SetGeneratorState(c.GetBytes($"{Prefix}/generator"));
+        var noise = c.GetBytes($"{Prefix}/action_noise_state");
+        if (noise.Length != _noise.Length * sizeof(float))
+            throw new CheckpointException($"checkpoint section '{Prefix}/action_noise_state' holds {noise.Length} bytes, expected {_noise.Length * sizeof(float)}");
+        Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
+        var counters = c.GetJsonNode($"{Prefix}/counters");
+        _learner.SetUpdates((long)counters["updates"]!);
+        _lastTrainStep = (long)counters["last_train_step"]!;
+        _stepsSinceTrain = (long)counters["steps_since_train"]!;
+        if (c.Contains($"{Prefix}/replay"))
+        {
+            using var ms = new MemoryStream(c.GetBytes($"{Prefix}/replay"));
+            try { _replay.Load(ms); }
+            catch (InvalidDataException e) { throw new CheckpointException($"checkpoint section '{Prefix}/replay': {e.Message}"); }
+        }
+    }
+
+    public void Dispose() => _learner.Dispose();
+}
