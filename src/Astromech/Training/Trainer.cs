@@ -334,8 +334,8 @@ public static class Trainer
 
         private void LogEval(EvalResult ev)
         {
-            _logger.Log("eval/mean_return", ev.MeanReturn, EnvSteps);
-            if (ev.SuccessRate is double rate) _logger.Log("eval/success_rate", rate, EnvSteps);
+            _logger.Log(MetricNames.EvalMeanReturn, ev.MeanReturn, EnvSteps);
+            if (ev.SuccessRate is double rate) _logger.Log(MetricNames.EvalSuccessRate, rate, EnvSteps);
         }
 
         private void Save(string path) =>
