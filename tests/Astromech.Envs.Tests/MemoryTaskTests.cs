@@ -126,7 +126,7 @@ public class MemoryTaskTests
     public void TheEnvTruncatesAfterFourTimesLengthPlusOneSteps()
     {
         using var env = Maze(4);
-        Assert.Equal(20, env.MaxSteps);
+        Assert.Equal(20, env.MaxEpisodeSteps);
         env.Reset(seed: 2);
         for (int t = 1; t < 20; t++)
             Assert.False(env.Step(t % 2 == 0 ? TMaze.East : TMaze.West).Result.Done, $"step {t}");

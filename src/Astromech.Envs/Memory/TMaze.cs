@@ -18,13 +18,13 @@ namespace Astromech.Envs.Memory;
 /// as Bakker) for the cued side, <see cref="FailureReward"/> (−1) for the other. Every other step costs
 /// <see cref="StepReward"/> (−0.1), so dawdling and wall bumps are paid for. The best return is 4 − 0.1·length
 /// (2.0 at the default length 20).</para>
-/// <para><b>Time limit.</b> The env truncates the episode itself after <see cref="MaxSteps"/> = 4·(length + 1) steps (84 at
+/// <para><b>Time limit.</b> The env truncates the episode itself after <see cref="MaxEpisodeSteps"/> = 4·(length + 1) steps (84 at
 /// length 20): the limit follows the <c>length</c> env arg, which a registry-wide limit could not.</para>
 /// <para><b>Success.</b> The info of the last step of every episode holds <c>is_success</c> (see <see cref="EpisodeSuccess"/>):
 /// true after the correct turn, false after the wrong turn or a truncation.</para>
 /// <para>The cue is drawn uniformly from the env's RNG at each reset.</para>
 /// </summary>
-public sealed class TMaze : Env
+public sealed class TMaze : Env, IOwnTimeLimit
 {
     public const double SuccessReward = 4.0;
     public const double FailureReward = -1.0;
@@ -55,7 +55,7 @@ public sealed class TMaze : Env
     }
 
     /// <summary>Steps after which the env truncates an episode: 4·(length + 1).</summary>
-    public int MaxSteps => 4 * (_length + 1);
+    public int MaxEpisodeSteps => 4 * (_length + 1);
 
     /// <summary>True when this episode's cue says up (false: down).</summary>
     public bool CueUp { get; private set; }
@@ -77,7 +77,7 @@ public sealed class TMaze : Env
     protected override IReadOnlyDictionary<string, object>? ResetCore(Span<float> obs)
     {
         _junction = _length;
-        _maxSteps = MaxSteps;
+        _maxSteps = MaxEpisodeSteps;
         _position = 0;
         _steps = 0;
         CueUp = Rng.Next(2) == 0;
