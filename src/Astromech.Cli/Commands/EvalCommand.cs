@@ -44,6 +44,7 @@ internal static class EvalCommand
             ["max_return"] = r.Returns.Max(),
             ["mean_length"] = r.Lengths.Average(),
         };
+        if (r.SuccessRate is double rate) outJson["success_rate"] = rate;
         Console.WriteLine(outJson.ToJsonString());
         return 0;
     }

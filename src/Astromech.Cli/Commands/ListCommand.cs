@@ -17,7 +17,10 @@ internal static class ListCommand
             foreach (var spec in EnvRegistry.Specs)
             {
                 using var env = EnvRegistry.Make(spec.Id);
-                string limit = spec.MaxEpisodeSteps is int m ? $"limit {m}" : "no limit";
+                string limit = spec.MaxEpisodeSteps is int m ? $"limit {m}"
+                    : (env is Astromech.Envs.Wrappers.Wrapper w ? w.Unwrapped : env) is Astromech.Envs.IOwnTimeLimit own
+                        ? $"limit {own.MaxEpisodeSteps} (set by the env from its args)"
+                        : "no limit";
                 string thr = spec.RewardThreshold is double t ? $", solved at {t}" : "";
                 Console.WriteLine($"  {spec.Id,-28} obs {env.ObservationSpace}, actions {env.ActionSpace}, {limit}{thr}");
                 var args = EnvArgs.Describe(env);

@@ -66,7 +66,8 @@ internal static class TrainCommand
         Console.WriteLine($"done in {summary.WallSeconds:F1} s ({summary.StepsPerSecond:F0} env steps/s), {summary.Episodes} episodes");
         string thr = spec.RewardThreshold is double t ? $" (threshold {t})" : "";
         Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; that mean reached the threshold{thr} at step: {(summary.SolvedAtStep?.ToString() ?? "not reached")}");
-        Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}");
+        string success = summary.EvalSuccessRate is double rate ? $", success rate {rate:F3}" : "";
+        Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}{success}");
         Console.WriteLine($"  checkpoint: {run.Checkpoint}");
         if (summary.BestCheckpoint is string best)
             Console.WriteLine($"  best:       {best} (evaluation {summary.BestEvalMeanReturn:F2} at step {summary.BestEvalStep})");

@@ -25,3 +25,13 @@ public sealed class EnvArgAttribute : Attribute
     public string Help { get; init; } = "";
     public EnvArgAttribute(string name) => Name = name;
 }
+
+/// <summary>
+/// An env that truncates its own episodes after a number of steps that depends on its env args (so a fixed
+/// <see cref="EnvSpec.MaxEpisodeSteps"/> could not express it); listings show this limit.
+/// </summary>
+public interface IOwnTimeLimit
+{
+    /// <summary>Steps after which the env sets <c>Truncated</c>, for its current parameters.</summary>
+    int MaxEpisodeSteps { get; }
+}

@@ -13,7 +13,8 @@ public sealed record EnvArgInfo(string Name, Type Type, object? Value, string He
 
 /// <summary>
 /// Binds <c>name=value</c> strings (e.g. from <c>--env-arg gravity=12</c>) to the properties an env marks with
-/// <see cref="EnvArgAttribute"/>. Arguments always go to the innermost env (through wrappers).
+/// <see cref="EnvArgAttribute"/>: first those of the innermost env, then those of the wrappers around it (inner to
+/// outer; e.g. <see cref="FlickerObservation"/>'s probability). A name declared at several levels goes to the innermost.
 /// Supported property types: double, float, int, bool, string. Values are parsed with the invariant culture.
 /// </summary>
 public static class EnvArgs
@@ -24,14 +25,13 @@ public static class EnvArgs
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count == 0) return;
-        var target = Innermost(env);
-        var props = Properties(target.GetType());
         string id = EnvName(env);
         foreach (var (key, text) in args)
         {
-            if (!props.TryGetValue(key, out var p))
+            if (!TryFind(env, key, out var target, out var p))
             {
-                string valid = props.Count == 0 ? "it has no env args" : "valid names: " + string.Join(", ", props.Keys.Order(StringComparer.Ordinal));
+                var names = Describe(env).Select(d => d.Name).ToList();
+                string valid = names.Count == 0 ? "it has no env args" : "valid names: " + string.Join(", ", names);
                 throw new ArgumentException($"Unknown env arg '{key}' for {id}; {valid}.", nameof(args));
             }
             object value = Parse(key, text, p.Property.PropertyType, id);
@@ -46,14 +46,16 @@ public static class EnvArgs
         }
     }
 
-    /// <summary>Every parameter of the innermost env with its current value and help, sorted by name.</summary>
+    /// <summary>Every parameter of the innermost env and of its wrappers with its current value and help, sorted by name.</summary>
     public static IReadOnlyList<EnvArgInfo> Describe(IEnv env)
     {
         ArgumentNullException.ThrowIfNull(env);
-        var target = Innermost(env);
         var list = new List<EnvArgInfo>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var target in Chain(env))
         foreach (var (name, p) in Properties(target.GetType()))
-            list.Add(new EnvArgInfo(name, p.Property.PropertyType, p.Property.GetValue(target), p.Attribute.Help));
+            if (seen.Add(name))
+                list.Add(new EnvArgInfo(name, p.Property.PropertyType, p.Property.GetValue(target), p.Attribute.Help));
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;
     }
@@ -61,10 +63,38 @@ public static class EnvArgs
     /// <summary>Current value of one parameter (by its env-arg name).</summary>
     public static object? Get(IEnv env, string name)
     {
-        var target = Innermost(env);
-        if (!Properties(target.GetType()).TryGetValue(name, out var p))
+        ArgumentNullException.ThrowIfNull(env);
+        if (!TryFind(env, name, out var target, out var p))
             throw new ArgumentException($"Unknown env arg '{name}' for {EnvName(env)}.", nameof(name));
         return p.Property.GetValue(target);
+    }
+
+    /// <summary>The env and its wrappers, innermost first: the order in which a name is looked up.</summary>
+    private static List<IEnv> Chain(IEnv env)
+    {
+        var chain = new List<IEnv>();
+        for (IEnv e = env; ; e = ((Wrapper)e).Inner)
+        {
+            chain.Add(e);
+            if (e is not Wrapper) break;
+        }
+        chain.Reverse();
+        return chain;
+    }
+
+    private static bool TryFind(IEnv env, string name, out IEnv target, out Prop prop)
+    {
+        foreach (var e in Chain(env))
+        {
+            if (Properties(e.GetType()).TryGetValue(name, out prop))
+            {
+                target = e;
+                return true;
+            }
+        }
+        target = env;
+        prop = default;
+        return false;
     }
 
     internal static string Format(object? v) => v switch

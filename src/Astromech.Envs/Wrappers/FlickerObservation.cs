@@ -13,17 +13,28 @@ public sealed class FlickerObservation : Wrapper
     private const long SeedMix = 0x5DEECE66DL;
     private readonly Box _space;
     private readonly Rng _rng = new();
+    private double _probability;
 
     public FlickerObservation(IEnv inner, double probability = 0.5) : base(inner)
     {
-        if (!(probability >= 0 && probability <= 1)) throw new ArgumentOutOfRangeException(nameof(probability), probability, "must be in [0, 1]");
         var s = inner.ObservationSpace as Box
             ?? throw new ArgumentException($"FlickerObservation needs a Box observation space, got {inner.ObservationSpace}");
         Probability = probability;
         _space = new Box(s.Low.Select(l => MathF.Min(l, 0)).ToArray(), s.High.Select(h => MathF.Max(h, 0)).ToArray(), s.Shape, s.DType);
     }
 
-    public double Probability { get; }
+    /// <summary>The chance that an observation is blanked; settable as the env arg <c>flicker_probability</c>.</summary>
+    [EnvArg("flicker_probability", Help = "chance that an observation is replaced by zeros, in [0, 1]")]
+    public double Probability
+    {
+        get => _probability;
+        set
+        {
+            if (!(value >= 0 && value <= 1))
+                throw new ArgumentOutOfRangeException("flicker_probability", value, "flicker_probability must be in [0, 1]");
+            _probability = value;
+        }
+    }
 
     /// <summary>True when the last observation returned was blanked.</summary>
     public bool LastFlickered { get; private set; }

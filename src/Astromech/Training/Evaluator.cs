@@ -14,6 +14,9 @@ public sealed record EvalResult(double[] Returns, int[] Lengths, double? Success
 /// Runs an agent deterministically for a fixed number of whole episodes on fresh env copies. Episodes are
 /// split evenly over the copies before starting, so short episodes are not over-counted (a vector env that
 /// just stops at the first N finished episodes biases the mean toward short ones).
+/// <para>Success rate: the fraction of episodes whose last step's info held <c>is_success == true</c> (see
+/// <see cref="EpisodeSuccess"/>); null when no episode reported <c>is_success</c> at all (envs without a goal). An
+/// episode that did not report it while others did (e.g. cut by an outer time limit) counts as a failure.</para>
 /// </summary>
 public static class Evaluator
 {
@@ -31,6 +34,8 @@ public static class Evaluator
         var len = new int[copies];
         var returns = new List<double>(episodes);
         var lengths = new List<int>(episodes);
+        int successes = 0;
+        bool anyReported = false;
         var starts = new bool[copies];
         Array.Fill(starts, true);
         venv.Reset(seed);
@@ -53,11 +58,17 @@ public static class Evaluator
                     len[i] = 0;
                     quota[i]--;
                     starts[i] = true;
+                    if (EpisodeSuccess.Of(venv.FinalInfos[i]) is bool success)
+                    {
+                        anyReported = true;
+                        if (success) successes++;
+                    }
                 }
             }
             agent.OnEpisodeStart(starts);
         }
-        return new EvalResult(returns.ToArray(), lengths.ToArray(), null);
+        double? successRate = anyReported ? (double)successes / returns.Count : null;
+        return new EvalResult(returns.ToArray(), lengths.ToArray(), successRate);
     }
 }
 

@@ -48,6 +48,8 @@ public sealed record RunSummary
     public double EvalStdReturn { get; init; }
     public int EvalEpisodes { get; init; }
     public long? EvalSolvedAtStep { get; init; }
+    /// <summary>Fraction of the final evaluation's episodes that ended with <c>is_success</c>; null when the env never reports it.</summary>
+    public double? EvalSuccessRate { get; init; }
     public double? RewardThreshold { get; init; }
     public double StepsPerSecond { get; init; }
     public string Checkpoint { get; init; } = "";
@@ -78,6 +80,7 @@ public sealed record RunSummary
             ["eval_std_return"] = EvalStdReturn,
             ["eval_episodes"] = EvalEpisodes,
             ["eval_solved_at_step"] = EvalSolvedAtStep,
+            ["eval_success_rate"] = EvalSuccessRate,
             ["checkpoint"] = Checkpoint,
             ["best_eval_mean_return"] = BestEvalMeanReturn,
             ["best_eval_step"] = BestEvalStep,
@@ -310,7 +313,7 @@ public static class Trainer
                     var ev = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
                     _lastEval = (EnvSteps, ev);
                     _evals.Add((EnvSteps, ev.MeanReturn));
-                    _logger.Log("eval/mean_return", ev.MeanReturn, EnvSteps);
+                    LogEval(ev);
                     if (_evalSolvedAt is null && ev.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
                     if (ev.MeanReturn > _bestEval)
                     {
@@ -329,6 +332,12 @@ public static class Trainer
             finally { ResumeAgent?.Invoke(); }
         }
 
+        private void LogEval(EvalResult ev)
+        {
+            _logger.Log(MetricNames.EvalMeanReturn, ev.MeanReturn, EnvSteps);
+            if (ev.SuccessRate is double rate) _logger.Log(MetricNames.EvalSuccessRate, rate, EnvSteps);
+        }
+
         private void Save(string path) =>
             SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _solvedAtWall, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals);
 
@@ -343,7 +352,7 @@ public static class Trainer
             else
             {
                 final = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
-                _logger.Log("eval/mean_return", final.MeanReturn, EnvSteps);
+                LogEval(final);
                 if (_evalSolvedAt is null && final.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
                 _evals.Add((EnvSteps, final.MeanReturn));
             }
@@ -363,6 +372,7 @@ public static class Trainer
                 EvalStdReturn = final.StdReturn,
                 EvalEpisodes = final.Returns.Length,
                 EvalSolvedAtStep = _evalSolvedAt,
+                EvalSuccessRate = final.SuccessRate,
                 RewardThreshold = _o.RewardThreshold,
                 StepsPerSecond = (EnvSteps - _startSteps) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds),
                 Checkpoint = _run.Checkpoint,
