@@ -17,6 +17,8 @@ public class CliTests
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--seed", "-3e9" }, "--seed")]
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "Pendulum-v1" }, "Pendulum-v1")]
     [InlineData(new[] { "train", "--algo", "dqn", "--env", "Pendulum-v1" }, "dqn")]
+    [InlineData(new[] { "train", "--algo", "sac", "--env", "CartPole-v1" }, "CartPole-v1")]
+    [InlineData(new[] { "train", "--algo", "sac", "--env", "CartPole-v1" }, "Discrete(2)")]
     [InlineData(new[] { "eval", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
