@@ -4,6 +4,7 @@ using Astromech.Agents.A3c;
 using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
 using Astromech.Agents.Ppo;
+using Astromech.Agents.R2d2;
 using Astromech.Envs.Spaces;
 using Astromech.Training;
 using Astromech.Training.Config;
@@ -61,6 +62,8 @@ public static class Algorithms
             typeof(A3cConfig), (cfg, obs, act, seed) => new A3cAgent((A3cConfig)cfg, obs, act, seed), ActionKinds.Both),
         new("impala", "IMPALA: actor threads feed unrolls through a bounded queue to one learner; V-trace corrects the policy lag",
             typeof(ImpalaConfig), (cfg, obs, act, seed) => new ImpalaAgent((ImpalaConfig)cfg, obs, act, seed), ActionKinds.Both),
+        new("r2d2", "R2D2: LSTM Q-network, actor threads feed overlapping sequences into prioritized sequence replay; burn-in, n-step double Q, value rescaling",
+            typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed)),
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;
