@@ -114,8 +114,15 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         for (int i = 0; i < n; i++) eps[i] = ApexEpsilon(actorIndex * n + i, total, _cfg.ApexEpsilon, _cfg.ApexAlpha);
         try
         {
-            for (long k = 1; run.SafePoint(); k++)
+            long k = 0;
+            while (run.SafePoint())
             {
+                if (ActorsAhead())
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+                k++;
                 if (_cfg.EpsilonSchedule == EpsilonSchedule.Linear) Array.Fill(eps, LinearEpsilon(run.Progress));
                 actor.Step(eps);
                 foreach (var e in actor.Completed) run.EndEpisode(e.Return, e.Length);
@@ -132,13 +139,22 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         }
     }
 
+    /// <summary>Rate limit (samples_per_insert): sampled − spi·inserted beyond the tolerance.</summary>
+    private bool LearnerAhead() => _cfg.SamplesPerInsert > 0
+        && Interlocked.Read(ref _sampledSequences) + _cfg.BatchSize - _cfg.SamplesPerInsert * InsertedSinceLearningStarts() > _cfg.SamplesPerInsertTolerance;
+
+    /// <summary>Rate limit: spi·inserted − sampled beyond the tolerance (never before the learner may start).</summary>
+    private bool ActorsAhead() => _cfg.SamplesPerInsert > 0 && Replay.Count >= _cfg.MinReplaySize
+        && _cfg.SamplesPerInsert * InsertedSinceLearningStarts() - Interlocked.Read(ref _sampledSequences) > _cfg.SamplesPerInsertTolerance;
+
+    private double InsertedSinceLearningStarts() => Math.Max(0, Replay.TotalAdded - _cfg.MinReplaySize);
+
     private void LearnerLoop(ConcurrentRun run)
     {
         var batch = new SequenceBatch(_cfg.BatchSize, _cfg.SequenceLength, _obsSize, _cfg.LstmSize);
         while (run.SafePoint())
         {
-            if (Replay.Count < _cfg.MinReplaySize
-                || (_cfg.MaxReplayRatio > 0 && _sampledSequences + _cfg.BatchSize > _cfg.MaxReplayRatio * Replay.TotalAdded))
+            if (Replay.Count < _cfg.MinReplaySize || LearnerAhead())
             {
                 Thread.Sleep(2);
                 continue;

@@ -61,8 +61,14 @@ public sealed record R2d2Config : IValidatableConfig
     [ConfigRange(0, 1)] public double ImportanceSamplingExponent { get; init; } = 0.6;
     /// <summary>η of the sequence priority η·max|δ| + (1 − η)·mean|δ|.</summary>
     [ConfigRange(0, 1)] public double PriorityEta { get; init; } = 0.9;
-    /// <summary>Caps learner speed: at most this many sampled sequences per inserted sequence (0: no cap, the paper's free-running learner).</summary>
-    [ConfigRange(0, 1e6)] public double MaxReplayRatio { get; init; } = 0;
+    /// <summary>
+    /// Rate limit between actors and learner (0: off, the paper's free-running sides): sampled sequences per
+    /// inserted sequence. The learner waits when it is ahead by more than samples_per_insert_tolerance
+    /// sequences, actors wait when they are ahead by more than that. Keeps small runs on few cores from being
+    /// all acting or all learning, and makes the learning per env step independent of thread speeds.
+    /// </summary>
+    [ConfigRange(0, 1e6)] public double SamplesPerInsert { get; init; } = 0;
+    [ConfigRange(1, 1e9)] public double SamplesPerInsertTolerance { get; init; } = 640;
 
     /// <summary>MLP torso hidden sizes.</summary>
     public int[] Hidden { get; init; } = { 64 };
