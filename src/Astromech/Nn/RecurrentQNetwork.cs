@@ -88,9 +88,10 @@ public sealed class RecurrentQNetwork : nn.Module
     {
         using var scope = NewDisposeScope();
         var a = actions.to_type(ScalarType.Int64);
-        var valid = a.ge(Scalars.Of(0)).unsqueeze(-1).to_type(ScalarType.Float32);
-        var oh = nn.functional.one_hot(a.clamp_min(Scalars.Of(0)), NumActions).to_type(ScalarType.Float32);
-        return (oh * valid).MoveToOuterDisposeScope();
+        var valid = a.ge(Scalars.Of(0));
+        // −1 · 0 = 0: a valid index for one_hot, whose row the mask then zeroes (clamp with a double scalar would leave int64).
+        var oh = nn.functional.one_hot(a.mul(valid.to_type(ScalarType.Int64)), NumActions).to_type(ScalarType.Float32);
+        return oh.mul(valid.unsqueeze(-1).to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Copies every parameter of <paramref name="source"/> (same architecture) into this network.</summary>
