@@ -188,6 +188,16 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         };
     }
 
+    /// <summary>
+    /// The paper's ΔQ staleness diagnostic (<see cref="QStaleness"/>) for the four start-state strategies, on the
+    /// sequences now in replay and the learner's current network. Call while the run is paused or stopped.
+    /// </summary>
+    public IReadOnlyList<StalenessResult> MeasureStaleness(int maxSequences = 256)
+    {
+        using var net = NewNetworkCopy();
+        return QStaleness.Measure(net, Replay.Snapshot(), _cfg.SequenceLength - _cfg.Overlap, _cfg.BurnIn, maxSequences);
+    }
+
     // ---- evaluation ----
 
     public void OnEpisodeStart(ReadOnlySpan<bool> rows)
