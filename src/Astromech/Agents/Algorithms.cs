@@ -5,6 +5,7 @@ using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
 using Astromech.Agents.Ppo;
 using Astromech.Agents.Sac;
+using Astromech.Agents.R2d2;
 using Astromech.Envs.Spaces;
 using Astromech.Training;
 using Astromech.Training.Config;
@@ -64,6 +65,8 @@ public static class Algorithms
             typeof(ImpalaConfig), (cfg, obs, act, seed) => new ImpalaAgent((ImpalaConfig)cfg, obs, act, seed), ActionKinds.Both),
         new("sac", "SAC: soft actor-critic with twin Q, tanh-squashed Gaussian policy, learned entropy temperature, optional action noise",
             typeof(SacConfig), (cfg, obs, act, seed) => new SacAgent((SacConfig)cfg, obs, act, seed), ActionKinds.Continuous),
+        new("r2d2", "R2D2: LSTM Q-network, actor threads feed overlapping sequences into prioritized sequence replay; burn-in, n-step double Q, value rescaling",
+            typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed)),
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

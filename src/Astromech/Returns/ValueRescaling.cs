@@ -1,3 +1,4 @@
+using Astromech.Nn;
 using static TorchSharp.torch;
 
 namespace Astromech.Returns;
@@ -13,6 +14,8 @@ namespace Astromech.Returns;
 /// the textbook forms cancel near 0 (√(|x|+1) − 1, and √(1.004…) − 1 divided by 2ε), losing most relative
 /// precision for small |x|; these keep it, need no special case for ε = 0, and have the true gradient at 0
 /// (½+ε and 2/(1+2ε)), where autograd through sign/abs gives ε and 0.</para>
+/// <para>The tensor forms pass their constants through <see cref="Scalars.Of"/>: they run on agent threads
+/// (R2D2's learner), where TorchSharp's implicit double → Scalar conversions are unsafe.</para>
 /// </summary>
 public static class ValueRescaling
 {
@@ -37,15 +40,17 @@ public static class ValueRescaling
     public static Tensor H(Tensor x, double eps = DefaultEpsilon)
     {
         using var scope = NewDisposeScope();
-        return (x * ((x.abs() + 1).sqrt() + 1).reciprocal() + eps * x).MoveToOuterDisposeScope();
+        var one = Scalars.Of(1);
+        // Out-of-place throughout: autograd needs the intermediates (sqrt and reciprocal keep their outputs).
+        return x.mul(x.abs().add(one).sqrt().add(one).reciprocal()).add(x, Scalars.Of(eps)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Elementwise h⁻¹ on a tensor (differentiable, in the tensor's dtype).</summary>
     public static Tensor HInverse(Tensor x, double eps = DefaultEpsilon)
     {
         using var scope = NewDisposeScope();
-        var d = (4 * eps * (x.abs() + (1 + eps)) + 1).sqrt() + (1 + 2 * eps);
-        var z = 2 * x.abs() / d;
-        return (2 * x / d * (z + 2)).MoveToOuterDisposeScope();
+        var d = x.abs().add(Scalars.Of(1 + eps)).mul(Scalars.Of(4 * eps)).add(Scalars.Of(1)).sqrt().add(Scalars.Of(1 + 2 * eps));
+        var z = x.abs().mul(Scalars.Of(2)).div(d);
+        return x.mul(Scalars.Of(2)).div(d).mul(z.add(Scalars.Of(2))).MoveToOuterDisposeScope();
     }
 }

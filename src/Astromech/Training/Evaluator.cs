@@ -44,6 +44,7 @@ public static class Evaluator
         {
             agent.Act(venv.Observations, actions, progress, deterministic: true);
             venv.Step(actions);
+            agent.OnRewards(venv.Rewards);
             Array.Clear(starts);
             for (int i = 0; i < copies; i++)
             {

@@ -46,6 +46,10 @@ public interface IAgent : IDisposable
     /// <summary>Resets per-episode state of the given env copies (recurrent agents); a no-op for feedforward ones.</summary>
     void OnEpisodeStart(ReadOnlySpan<bool> rows) { }
 
+    /// <summary>The rewards the env returned for the actions of the last <see cref="Act"/>, one per row. Recurrent
+    /// agents that feed the previous reward back into their core (R2D2) need it; a no-op for the others.</summary>
+    void OnRewards(ReadOnlySpan<float> rewards) { }
+
     /// <summary>Adds the agent's sections (networks, optimizer, replay, counters, RNG) to a checkpoint.</summary>
     void Save(Checkpoint checkpoint);
 

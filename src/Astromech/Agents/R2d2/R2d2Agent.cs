@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Astromech.Adders;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Nn;
+using Astromech.Replay;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.R2d2;
+
+/// <summary>
+/// R2D2 in one process, wired from separate parts a distributed runtime can host unchanged: <c>actors</c>
+/// threads each run an <see cref="R2d2Actor"/> (num_envs env copies, a network copy pulled from the learner
+/// every param_sync_interval vector steps) feeding a <see cref="VectorSequenceAdder"/>, which writes
+/// overlapping sequences into the shared <see cref="SequenceReplay"/>; one learner thread samples batches once
+/// min_replay_size sequences are stored, runs <see cref="R2d2Learner.Update"/> and writes the priorities back.
+/// <para>Evaluation (<see cref="Act"/>) runs the learner's online network greedily with one LSTM state per env
+/// row, zeroed by <see cref="IAgent.OnEpisodeStart"/> and fed back the previous action and reward
+/// (<see cref="IAgent.OnRewards"/>).</para>
+/// </summary>
+public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
+{
+    private readonly R2d2Config _cfg;
+    private readonly int _obsSize, _numActions, _seed;
+    private readonly Rng _rng, _actRng;
+    private long _sampledSequences;
+    private long _learnerTicks, _learnerUpdatesThisStart;
+    private long _actorDropped;
+
+    // Evaluation state: one LSTM state per env row of the vector env that Act is called on.
+    private int _evalRows = -1;
+    private float[] _evalH = Array.Empty<float>(), _evalC = Array.Empty<float>(), _evalPrevR = Array.Empty<float>();
+    private long[] _evalPrevA = Array.Empty<long>();
+
+    public R2d2Agent(R2d2Config cfg, Space observationSpace, Space actionSpace, int seed)
+    {
+        if (actionSpace is not Discrete discrete)
+            throw new ArgumentException($"r2d2 needs a Discrete action space, but the env's action space is {actionSpace}");
+        if (observationSpace is not Box)
+            throw new ArgumentException($"r2d2 needs a Box observation space, but the env's observation space is {observationSpace}");
+        _cfg = cfg;
+        ObservationSpace = observationSpace;
+        ActionSpace = actionSpace;
+        _obsSize = observationSpace.FlatSize;
+        _numActions = discrete.N;
+        _seed = seed;
+        _rng = new Rng(seed);
+        _actRng = new Rng(unchecked(seed + 7919));
+        manual_seed(seed);
+        Learner = new R2d2Learner(cfg, _obsSize, _numActions);
+        Replay = new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, _obsSize, cfg.LstmSize, cfg.PriorityExponent);
+    }
+
+    public string Algo => "r2d2";
+    public Space ObservationSpace { get; }
+    public Space ActionSpace { get; }
+    public R2d2Config Config => _cfg;
+    public R2d2Learner Learner { get; }
+    public SequenceReplay Replay { get; }
+    public long Updates => Learner.Updates;
+    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+
+    /// <summary>Ape-X's ε for copy <paramref name="i"/> of <paramref name="count"/>: ε^(1 + α·i/(N − 1)) (ε itself when N = 1).</summary>
+    public static double ApexEpsilon(int i, int count, double epsilon, double alpha) =>
+        count <= 1 ? epsilon : Math.Pow(epsilon, 1 + alpha * i / (count - 1));
+
+    /// <summary>The single linear ε schedule (epsilon_schedule = linear).</summary>
+    public double LinearEpsilon(Progress p)
+    {
+        double span = _cfg.ExplorationFraction * p.TotalSteps;
+        if (span <= 0) return _cfg.ExplorationFinalEps;
+        double frac = Math.Min(1.0, p.EnvSteps / span);
+        return _cfg.ExplorationInitialEps + frac * (_cfg.ExplorationFinalEps - _cfg.ExplorationInitialEps);
+    }
+
+    /// <summary>Sequences shorter than burn-in + 1 that do not start an episode hold nothing to train on under a burn-in strategy.</summary>
+    private int MinSequenceSteps => Math.Min(_cfg.SequenceLength, _cfg.EffectiveBurnIn + 1);
+
+    /// <summary>A fresh network copy for an actor or a diagnostic, with the learner's current parameters and no gradients.</summary>
+    public RecurrentQNetwork NewNetworkCopy()
+    {
+        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize);
+        foreach (var p in net.parameters()) p.requires_grad = false;
+        Learner.CopyOnlineTo(net);
+        return net;
+    }
+
+    public void Start(ConcurrentRun run)
+    {
+        _learnerTicks = 0;
+        _learnerUpdatesThisStart = 0;
+        for (int a = 0; a < _cfg.Actors; a++)
+        {
+            int actor = a;
+            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+            run.StartWorker($"r2d2-actor-{actor}", () => ActorLoop(run, actor, seed));
+        }
+        run.StartWorker("r2d2-learner", () => LearnerLoop(run));
+    }
+
+    private void ActorLoop(ConcurrentRun run, int actorIndex, int seed)
+    {
+        int n = _cfg.NumEnvs, total = _cfg.Actors * n;
+        // Episode ids: actor in the top bits, env copy next (see VectorSequenceAdder), then a counter, plus the
+        // replay's insert count so ids stay unique across resumed runs.
+        long idBase = ((long)actorIndex << 48) + Replay.TotalAdded;
+        var adder = new VectorSequenceAdder(n, Replay, _cfg.SequenceLength, _cfg.Overlap, MinSequenceSteps, idBase);
+        using var actor = new R2d2Actor(run.MakeEnv, n, NewNetworkCopy(), adder, new Rng(seed), seed);
+        var eps = new double[n];
+        for (int i = 0; i < n; i++) eps[i] = ApexEpsilon(actorIndex * n + i, total, _cfg.ApexEpsilon, _cfg.ApexAlpha);
+        try
+        {
+            long k = 0;
+            while (run.SafePoint())
+            {
+                if (ActorsAhead())
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+                k++;
+                if (_cfg.EpsilonSchedule == EpsilonSchedule.Linear) Array.Fill(eps, LinearEpsilon(run.Progress));
+                actor.Step(eps);
+                foreach (var e in actor.Completed) run.EndEpisode(e.Return, e.Length);
+                actor.ClearCompleted();
+                if (k % _cfg.ParamSyncInterval == 0) Learner.CopyOnlineTo(actor.Network);
+                if (!run.AddSteps(n)) return;
+            }
+        }
+        finally
+        {
+            long dropped = 0;
+            for (int i = 0; i < n; i++) dropped += adder[i].Dropped;
+            Interlocked.Add(ref _actorDropped, dropped);
+        }
+    }
+
+    /// <summary>Rate limit (samples_per_insert): sampled − spi·inserted beyond the tolerance.</summary>
+    private bool LearnerAhead() => _cfg.SamplesPerInsert > 0
+        && Interlocked.Read(ref _sampledSequences) + _cfg.BatchSize - _cfg.SamplesPerInsert * InsertedSinceLearningStarts() > _cfg.SamplesPerInsertTolerance;
+
+    /// <summary>Rate limit: spi·inserted − sampled beyond the tolerance (never before the learner may start).</summary>
+    private bool ActorsAhead() => _cfg.SamplesPerInsert > 0 && Replay.Count >= _cfg.MinReplaySize
+        && _cfg.SamplesPerInsert * InsertedSinceLearningStarts() - Interlocked.Read(ref _sampledSequences) > _cfg.SamplesPerInsertTolerance;
+
+    private double InsertedSinceLearningStarts() => Math.Max(0, Replay.TotalAdded - _cfg.MinReplaySize);
+
+    private void LearnerLoop(ConcurrentRun run)
+    {
+        var batch = new SequenceBatch(_cfg.BatchSize, _cfg.SequenceLength, _obsSize, _cfg.LstmSize);
+        while (run.SafePoint())
+        {
+            if (Replay.Count < _cfg.MinReplaySize || LearnerAhead())
+            {
+                Thread.Sleep(2);
+                continue;
+            }
+            long t0 = Stopwatch.GetTimestamp();
+            var metrics = TrainOnce(batch, run.Progress);
+            _learnerTicks += Stopwatch.GetTimestamp() - t0;
+            _learnerUpdatesThisStart++;
+            metrics["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
+            run.ReportMetrics(metrics);
+        }
+    }
+
+    /// <summary>One learner step: sample, update, write priorities back (public for tests and single-threaded drivers).</summary>
+    public Dictionary<string, double> TrainOnce(SequenceBatch batch, Progress progress)
+    {
+        Replay.Sample(_cfg.BatchSize, _rng, _cfg.ImportanceSamplingExponent, batch);
+        var r = Learner.Update(batch, progress.EnvSteps);
+        Replay.UpdatePriorities(batch.Indices, batch.Keys, r.Priorities);
+        Interlocked.Add(ref _sampledSequences, _cfg.BatchSize);
+        return new Dictionary<string, double>
+        {
+            ["train/loss"] = r.Loss,
+            ["train/mean_q"] = r.MeanQ,
+            ["train/grad_norm"] = r.GradNorm,
+            ["train/priority_mean"] = r.Priorities.Average(),
+            ["train/trained_steps"] = r.TrainedSteps,
+            ["train/updates"] = Learner.Updates,
+            ["train/replay_size"] = Replay.Count,
+            ["train/replay_max_priority"] = Replay.MaxPriority,
+        };
+    }
+
+    /// <summary>
+    /// The paper's ΔQ staleness diagnostic (<see cref="QStaleness"/>) for the four start-state strategies, on the
+    /// sequences now in replay and the learner's current network. Call while the run is paused or stopped.
+    /// </summary>
+    public IReadOnlyList<StalenessResult> MeasureStaleness(int maxSequences = 256)
+    {
+        using var net = NewNetworkCopy();
+        return QStaleness.Measure(net, Replay.Snapshot(), _cfg.SequenceLength - _cfg.Overlap, _cfg.BurnIn, maxSequences);
+    }
+
+    // ---- evaluation ----
+
+    public void OnEpisodeStart(ReadOnlySpan<bool> rows)
+    {
+        bool all = true;
+        foreach (bool s in rows) all &= s;
+        if (_evalRows < 0 || (all && rows.Length != _evalRows)) ResizeEvalState(rows.Length);
+        else if (rows.Length != _evalRows)
+            throw new ArgumentException(
+                $"r2d2 keeps recurrent state for {_evalRows} env rows, but OnEpisodeStart got {rows.Length} flags; start every row (all true) to begin on a vector env of another size");
+        int S = _cfg.LstmSize;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if (!rows[i]) continue;
+            Array.Clear(_evalH, i * S, S);
+            Array.Clear(_evalC, i * S, S);
+            _evalPrevA[i] = -1;
+            _evalPrevR[i] = 0;
+        }
+    }
+
+    public void OnRewards(ReadOnlySpan<float> rewards)
+    {
+        if (rewards.Length != _evalRows)
+            throw new ArgumentException($"r2d2 keeps recurrent state for {_evalRows} env rows, but got {rewards.Length} rewards");
+        rewards.CopyTo(_evalPrevR);
+    }
+
+    private void ResizeEvalState(int rows)
+    {
+        _evalRows = rows;
+        _evalH = new float[rows * _cfg.LstmSize];
+        _evalC = new float[rows * _cfg.LstmSize];
+        _evalPrevA = new long[rows];
+        _evalPrevR = new float[rows];
+        Array.Fill(_evalPrevA, -1L);
+    }
+
+    /// <summary>
+    /// Acts on every row with the learner's online network, carrying one LSTM state per row. The first call
+    /// (or OnEpisodeStart with every row starting) sets the number of rows; a later call with another number of
+    /// rows is an error, since the rows' recurrent states would no longer line up with the observations.
+    /// </summary>
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
+    {
+        int rows = observations.Length / _obsSize;
+        if (rows * _obsSize != observations.Length || actions.Length != rows)
+            throw new ArgumentException($"r2d2: {observations.Length} observation floats do not make rows of {_obsSize} matching {actions.Length} actions");
+        if (_evalRows < 0) ResizeEvalState(rows);
+        if (rows != _evalRows)
+            throw new ArgumentException(
+                $"r2d2 keeps recurrent state for {_evalRows} env rows, but Act got {rows} observation rows; call OnEpisodeStart with one flag per row, all true, before acting on a vector env of another size");
+        int S = _cfg.LstmSize;
+        var greedy = new int[rows];
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        lock (Learner.ParamLock)
+        {
+            var (q, h, c) = Learner.Online.Step(tensor(observations.ToArray(), new long[] { rows, _obsSize }), tensor(_evalPrevA, new long[] { rows }),
+                tensor(_evalPrevR, new long[] { rows }), tensor(_evalH, new long[] { rows, S }), tensor(_evalC, new long[] { rows, S }));
+            q.argmax(1).to_type(ScalarType.Int32).data<int>().CopyTo(greedy);
+            h.data<float>().CopyTo(_evalH);
+            c.data<float>().CopyTo(_evalC);
+        }
+        double eps = deterministic ? 0
+            : _cfg.EpsilonSchedule == EpsilonSchedule.Linear ? LinearEpsilon(progress)
+            : Math.Pow(_cfg.ApexEpsilon, 1 + _cfg.ApexAlpha); // the greediest actor's ε
+        for (int i = 0; i < rows; i++)
+        {
+            actions[i] = eps > 0 && _actRng.NextDouble() < eps ? _actRng.Next(_numActions) : greedy[i];
+            _evalPrevA[i] = (long)actions[i];
+        }
+    }
+
+    // ---- stats and checkpoints ----
+
+    public JsonObject AgentStats() => new()
+    {
+        ["learner_updates"] = Learner.Updates,
+        ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 2),
+        ["replay_size"] = Replay.Count,
+        ["sequences_added"] = Replay.TotalAdded,
+        ["sequences_dropped_too_short"] = Interlocked.Read(ref _actorDropped),
+        ["sequences_sampled"] = Interlocked.Read(ref _sampledSequences),
+        ["start_state"] = _cfg.StartState.ToString(),
+    };
+
+    /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay (as DQN does).</summary>
+    public void Save(Checkpoint c)
+    {
+        lock (Learner.ParamLock)
+        {
+            c.SetJson("r2d2/config", ConfigBinder.ToJson(_cfg));
+            c.SetJson("r2d2/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions, ["lstm_size"] = _cfg.LstmSize });
+            c.SetJson("r2d2/counters", new JsonObject { ["updates"] = Learner.Updates, ["sampled_sequences"] = Interlocked.Read(ref _sampledSequences) });
+            c.SetModule("r2d2/online", Learner.Online);
+            c.SetModule("r2d2/target", Learner.Target);
+            c.SetOptimizer("r2d2/optimizer", Learner.Optimizer);
+            c.SetRng("r2d2/rng", _rng);
+        }
+        using var ms = new MemoryStream();
+        Replay.Save(ms);
+        c.SetBytes("r2d2/replay", ms.ToArray());
+    }
+
+    public void Load(Checkpoint c)
+    {
+        var shape = c.GetJsonNode("r2d2/shape");
+        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
+        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
+        Checkpoint.EnsureMatches("lstm_size", _cfg.LstmSize.ToString(), shape["lstm_size"]!.ToString());
+        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<R2d2Config>(c.GetJsonNode("r2d2/config").AsObject()));
+        var mine = ConfigBinder.ToJson(_cfg);
+        foreach (var key in new[] { "hidden", "lstm_size", "sequence_length" })
+            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        lock (Learner.ParamLock)
+        {
+            c.LoadModule("r2d2/online", Learner.Online);
+            c.LoadModule("r2d2/target", Learner.Target);
+            c.LoadOptimizer("r2d2/optimizer", Learner.Optimizer);
+            c.RestoreRng("r2d2/rng", _rng);
+            var counters = c.GetJsonNode("r2d2/counters");
+            Learner.SetUpdates((long)counters["updates"]!);
+            _sampledSequences = (long)counters["sampled_sequences"]!;
+        }
+        if (c.Contains("r2d2/replay"))
+        {
+            using var ms = new MemoryStream(c.GetBytes("r2d2/replay"));
+            Replay.Load(ms);
+        }
+    }
+
+    public void Dispose() => Learner.Dispose();
+}
