@@ -47,6 +47,6 @@ public sealed class DuelingHead : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var v = _value.forward(h);
         var a = _advantage.forward(h);
-        return (v + a - a.mean(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
+        return (v.Plus(a) - a.mean(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
     }
 }

@@ -40,17 +40,16 @@ public static class ValueRescaling
     public static Tensor H(Tensor x, double eps = DefaultEpsilon)
     {
         using var scope = NewDisposeScope();
-        var one = Scalars.Of(1);
         // Out-of-place throughout: autograd needs the intermediates (sqrt and reciprocal keep their outputs).
-        return x.mul(x.abs().add(one).sqrt().add(one).reciprocal()).add(x, Scalars.Of(eps)).MoveToOuterDisposeScope();
+        return x.mul(x.abs().Plus(1.0).sqrt().Plus(1.0).reciprocal()).add(x, Scalars.Of(eps)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Elementwise h⁻¹ on a tensor (differentiable, in the tensor's dtype).</summary>
     public static Tensor HInverse(Tensor x, double eps = DefaultEpsilon)
     {
         using var scope = NewDisposeScope();
-        var d = x.abs().add(Scalars.Of(1 + eps)).mul(Scalars.Of(4 * eps)).add(Scalars.Of(1)).sqrt().add(Scalars.Of(1 + 2 * eps));
+        var d = x.abs().Plus(1 + eps).mul(Scalars.Of(4 * eps)).Plus(1).sqrt().Plus(1 + 2 * eps);
         var z = x.abs().mul(Scalars.Of(2)).div(d);
-        return x.mul(Scalars.Of(2)).div(d).mul(z.add(Scalars.Of(2))).MoveToOuterDisposeScope();
+        return x.mul(Scalars.Of(2)).div(d).mul(z.Plus(2)).MoveToOuterDisposeScope();
     }
 }

@@ -168,8 +168,8 @@ public sealed class R2d2Learner : IDisposable
         var selected = qTarget.detach().gather(-1, best).squeeze(-1).flatten();
         var boot = selected.index_select(0, bootIndex.flatten()).view_as(rewardPart);
         var y = rescale
-            ? ValueRescaling.H(rewardPart.add(discount.mul(ValueRescaling.HInverse(boot, rescalingEps))), rescalingEps)
-            : rewardPart.add(discount.mul(boot));
+            ? ValueRescaling.H(rewardPart.Plus(discount.mul(ValueRescaling.HInverse(boot, rescalingEps))), rescalingEps)
+            : rewardPart.Plus(discount.mul(boot));
         return y.MoveToOuterDisposeScope();
     }
 
@@ -204,9 +204,9 @@ public sealed class R2d2Learner : IDisposable
         {
             var (qBurn, hB, cB) = Online.Unroll(obs.narrow(0, 0, burn), pa.narrow(0, 0, burn), pr.narrow(0, 0, burn), h0, c0);
             var keep = torch.tensor(_fullRows, new long[] { B, 1 });
-            var cut = keep.neg().add(Scalars.Of(1));
-            hB = hB.mul(keep).add(hB.detach().mul(cut));
-            cB = cB.mul(keep).add(cB.detach().mul(cut));
+            var cut = keep.neg().Plus(1.0);
+            hB = hB.mul(keep).Plus(hB.detach().mul(cut));
+            cB = cB.mul(keep).Plus(cB.detach().mul(cut));
             var (qRest, _, _) = Online.Unroll(obs.narrow(0, burn, L + 1 - burn), pa.narrow(0, burn, L + 1 - burn), pr.narrow(0, burn, L + 1 - burn), hB, cB);
             q = cat(new[] { qBurn, qRest }, 0);
         }
@@ -224,7 +224,7 @@ public sealed class R2d2Learner : IDisposable
         var qa = q.narrow(0, 0, L).gather(-1, actions).squeeze(-1);
         var delta = qa.sub(y);
         var mask = torch.tensor(_lossMask, new long[] { L, B });
-        var perSeq = delta.square().mul(mask).sum(new long[] { 0 }).div(mask.sum(new long[] { 0 }).clamp_min(Scalars.Of(1)));
+        var perSeq = delta.Squared().mul(mask).sum(new long[] { 0 }).div(mask.sum(new long[] { 0 }).clamp_min(Scalars.Of(1)));
         var weights = torch.tensor(batch.Weights, new long[] { B });
         var loss = perSeq.mul(weights).mean().mul(Scalars.Of(0.5));
 

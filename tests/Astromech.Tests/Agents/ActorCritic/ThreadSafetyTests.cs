@@ -1,5 +1,6 @@
 using Astromech.Agents.A3c;
 using Astromech.Agents.Impala;
+using Astromech.Agents.R2d2;
 using Astromech.Envs.Registry;
 using Astromech.Tests.Training;
 using Astromech.Training;
@@ -20,13 +21,18 @@ public class ThreadSafetyTests
     [InlineData("impala", "CartPole-v1")]
     [InlineData("a3c", "Pendulum-v1")]
     [InlineData("impala", "Pendulum-v1")]
+    [InlineData("r2d2", "CartPole-v1")]
     public void ConcurrentAgentsSurviveCollectionsDuringTorchCalls(string algo, string envId)
     {
         using var dir = new TempDir();
         using var env = EnvRegistry.Make(envId);
-        using IAgent agent = algo == "a3c"
-            ? new A3cAgent(new A3cConfig { Workers = 2, NumEnvs = 2, NSteps = 5 }, env.ObservationSpace, env.ActionSpace, 1)
-            : new ImpalaAgent(new ImpalaConfig { Actors = 2, NumEnvs = 2, NSteps = 5, BatchSize = 1, QueueCapacity = 2 }, env.ObservationSpace, env.ActionSpace, 1);
+        using IAgent agent = algo switch
+        {
+            "a3c" => new A3cAgent(new A3cConfig { Workers = 2, NumEnvs = 2, NSteps = 5 }, env.ObservationSpace, env.ActionSpace, 1),
+            "impala" => new ImpalaAgent(new ImpalaConfig { Actors = 2, NumEnvs = 2, NSteps = 5, BatchSize = 1, QueueCapacity = 2 }, env.ObservationSpace, env.ActionSpace, 1),
+            _ => new R2d2Agent(new R2d2Config { Actors = 2, NumEnvs = 2, SequenceLength = 10, Overlap = 5, BurnIn = 4, NStep = 3, BatchSize = 8, MinReplaySize = 8, ParamSyncInterval = 20 },
+                env.ObservationSpace, env.ActionSpace, 1),
+        };
         using var stop = new CancellationTokenSource();
         long collections = 0;
         var collector = new Thread(() =>
