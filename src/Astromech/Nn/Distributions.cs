@@ -129,7 +129,7 @@ public sealed class SquashedGaussian : IActionDistribution
 
     /// <summary>log π(tanh u) given the pre-squash sample u (exact; no atanh round trip).</summary>
     public Tensor LogProbOfPreTanh(Tensor u) =>
-        _base.LogProb(u) - u.Plus(nn.functional.softplus(u.mul(Scalars.Of(-2)))).neg().Plus(Log2).mul(Scalars.Of(2)).sum(1);
+        _base.LogProb(u) - u.Plus(u.mul(Scalars.Of(-2)).Softplus()).neg().Plus(Log2).mul(Scalars.Of(2)).sum(1);
 
     /// <summary>A reparameterized sample and its log-probability, as SAC's actor loss needs them; ε comes from
     /// <paramref name="generator"/> when given (seeded, checkpointable sampling), else torch's global generator.</summary>

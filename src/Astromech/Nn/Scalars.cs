@@ -37,6 +37,10 @@ public static class Scalars
     /// <summary>x² elementwise (x·x; TorchSharp's square() passes a finalizer-freed exponent).</summary>
     public static Tensor Squared(this Tensor x) => x.mul(x);
 
+    /// <summary>softplus(x) = log(1 + eˣ), computed as max(x, 0) + log1p(e^−|x|) (finite for any x) without
+    /// TorchSharp's softplus, which passes β and its threshold as finalizer-freed scalars.</summary>
+    public static Tensor Softplus(this Tensor x) => nn.functional.relu(x).Plus(x.abs().neg().exp().log1p());
+
     /// <summary>a + c for a constant c.</summary>
     public static Tensor Plus(this Tensor a, double c) => a.add(Of(c), One);
 }

@@ -34,7 +34,7 @@ public sealed class SquashedGaussianActor : Module<Tensor, (Tensor Mean, Tensor 
     public override (Tensor Mean, Tensor LogStd) forward(Tensor obs)
     {
         var h = _torso.forward(obs);
-        return (_mean.forward(h), _logStd.forward(h).clamp(LogStdMin, LogStdMax));
+        return (_mean.forward(h), _logStd.forward(h).clamp(Scalars.Of(LogStdMin), Scalars.Of(LogStdMax)));
     }
 
     public SquashedGaussian Distribution(Tensor obs)

@@ -13,6 +13,7 @@ namespace Astromech.Tests.Learning;
 /// judged by their best periodic evaluation, which over 3–5 seeds on this machine reached 500 well before
 /// the end of the budget (see the closing note of the actor-critic issue).
 /// </summary>
+[Collection(Astromech.Tests.Learning.SerialCollection.Name)]
 public class ActorCriticLearningTests
 {
     private static RunSummary Train(string algo, long steps, long evalInterval, params string[] overrides)

@@ -11,6 +11,7 @@ namespace Astromech.Tests.Learning;
 /// seed 0, the final greedy policy's mean return over 100 evaluation episodes reaches Gymnasium's threshold
 /// of 475. Single-threaded and seeded, so the run is repeatable on this machine (~30 s in Release).
 /// </summary>
+[Collection(Astromech.Tests.Learning.SerialCollection.Name)]
 public class DqnLearningTests
 {
     [Fact]

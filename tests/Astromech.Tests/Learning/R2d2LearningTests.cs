@@ -17,6 +17,7 @@ namespace Astromech.Tests.Learning;
 /// machine two runs reached 1.0 at 30k and at 20k steps, after evaluations near 0 (the memory is found
 /// abruptly) and stayed there; the budget is 60k steps (about 33 s).
 /// </summary>
+[Collection(Astromech.Tests.Learning.SerialCollection.Name)]
 public class R2d2LearningTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Astromech.Tests.Learning;
 /// means it swings up and balances from most starts. Single-threaded and seeded: repeatable on this machine
 /// (seed 0 gave −122 when this was written).
 /// </summary>
+[Collection(Astromech.Tests.Learning.SerialCollection.Name)]
 public class SacLearningTests
 {
     private const int Steps = 8_000;

@@ -40,7 +40,7 @@ public sealed class DqnLearner : IDisposable
         Target.load_state_dict(Online.state_dict());
         foreach (var p in Target.parameters()) p.requires_grad = false;
         Target.eval();
-        _optimizer = optim.Adam(Online.parameters(), cfg.LearningRate);
+        _optimizer = Optimizers.NewAdam(Online.parameters(), cfg.LearningRate);
         _tdErrors = new float[cfg.BatchSize];
         _q = new float[cfg.BatchSize];
         _y = new float[cfg.BatchSize];
@@ -75,14 +75,14 @@ public sealed class DqnLearner : IDisposable
                 ? qNextTarget.gather(1, Online.forward(next).argmax(1, keepdim: true)).squeeze(1)
                 : qNextTarget.max(1).values;
             y = _cfg.ValueRescaling
-                ? ValueRescaling.H(rewards + discounts * ValueRescaling.HInverse(bootstrap, _cfg.RescalingEps), _cfg.RescalingEps)
-                : rewards.addcmul(discounts, bootstrap, 1);
+                ? ValueRescaling.H(rewards.Plus(discounts * ValueRescaling.HInverse(bootstrap, _cfg.RescalingEps)), _cfg.RescalingEps)
+                : rewards.addcmul(discounts, bootstrap, Scalars.One);
         }
 
         var q = Online.forward(obs).gather(1, actions).squeeze(1);
         var perItem = _cfg.Loss == TdLoss.Huber
             ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
-            : (q - y).square() * 0.5;
+            : (q - y).Squared().mul(Scalars.Of(0.5));
         var loss = batch.HasWeights ? (perItem * Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
 
         _optimizer.zero_grad();
@@ -128,7 +128,7 @@ public sealed class DqnLearner : IDisposable
         }
         using var scope = NewDisposeScope();
         foreach (var (t, o) in Target.parameters().Zip(Online.parameters()))
-            t.mul_(1 - _cfg.Tau).add_(o, alpha: _cfg.Tau);
+            t.mul_(Scalars.Of(1 - _cfg.Tau)).add_(o, Scalars.Of(_cfg.Tau));
     }
 
     internal void SetUpdates(long n) => Updates = n;

@@ -33,6 +33,8 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
     {
         int n = Buffer.Size, bs = Cfg.BatchSize;
         double clip = Math.Max(ClipRange(progress), 1e-8);
+        // Held scalars, not implicit ones (see Nn/Scalars.cs): the clip range changes per update when annealed.
+        using Scalar clipLo = (1 - clip).ToScalar(), clipHi = (1 + clip).ToScalar(), clipS = clip.ToScalar();
         using var all = NewDisposeScope();
         var obs = torch.tensor(Buffer.Obs, new long[] { n, ObsSize });
         var actions = torch.tensor(Buffer.Actions, new long[] { n, ActionSize });
@@ -61,18 +63,18 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
                 var logp = policy.LogProb(actions.index_select(0, idx));
                 var logRatio = logp - oldLogp.index_select(0, idx);
                 var ratio = logRatio.exp();
-                var pg = -torch.min(ratio * adv, ratio.clamp(1 - clip, 1 + clip) * adv).mean();
+                var pg = -torch.min(ratio * adv, ratio.clamp(clipLo, clipHi) * adv).mean();
                 var ret = returnsAll.index_select(0, idx);
                 Tensor vl;
                 if (Cfg.ClipRangeVf > 0)
                 {
                     var vOld = oldValues.index_select(0, idx);
-                    var vClipped = vOld + (values - vOld).clamp(-Cfg.ClipRangeVf, Cfg.ClipRangeVf);
-                    vl = torch.max((ret - values).square(), (ret - vClipped).square()).mean();
+                    var vClipped = vOld.Plus((values - vOld).clamp(Scalars.Of(-Cfg.ClipRangeVf), Scalars.Of(Cfg.ClipRangeVf)));
+                    vl = torch.max((ret - values).Squared(), (ret - vClipped).Squared()).mean();
                 }
-                else vl = (ret - values).square().mean();
+                else vl = (ret - values).Squared().mean();
                 var ent = policy.Entropy().mean();
-                var loss = pg + Cfg.VfCoef * vl - Cfg.EntCoef * ent;
+                var loss = pg.Plus(vl.mul(Scalars.Of(Cfg.VfCoef))) - ent.mul(Scalars.Of(Cfg.EntCoef));
                 var terms = new LossTerms(pg.item<float>(), vl.item<float>(), ent.item<float>());
                 terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
 
@@ -80,8 +82,8 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
                 using (no_grad())
                 {
                     // The low-variance KL estimator E[(r − 1) − log r] (Schulman's "approx KL" k3).
-                    approxKl = ((ratio - 1) - logRatio).mean().item<float>();
-                    clipFrac = ((ratio - 1).abs() > clip).to_type(ScalarType.Float32).mean().item<float>();
+                    approxKl = (ratio.sub(Scalars.One) - logRatio).mean().item<float>();
+                    clipFrac = ratio.sub(Scalars.One).abs().gt(clipS).to_type(ScalarType.Float32).mean().item<float>();
                 }
                 if (Cfg.TargetKl > 0 && approxKl > 1.5 * Cfg.TargetKl) { stopped = true; break; }
                 Step(loss);

@@ -77,9 +77,9 @@ public sealed class SacLearner : IDisposable
         foreach (var p in CriticTarget.parameters()) p.requires_grad = false;
         Temperature = new EntropyTemperature(initial);
         if (!learned) Temperature.LogAlpha.requires_grad = false;
-        ActorOptimizer = optim.Adam(Actor.parameters(), cfg.LearningRate);
-        CriticOptimizer = optim.Adam(Critic.parameters(), cfg.LearningRate);
-        EntCoefOptimizer = learned ? optim.Adam(new[] { Temperature.LogAlpha }, cfg.LearningRate) : null;
+        ActorOptimizer = Optimizers.NewAdam(Actor.parameters(), cfg.LearningRate);
+        CriticOptimizer = Optimizers.NewAdam(Critic.parameters(), cfg.LearningRate);
+        EntCoefOptimizer = learned ? Optimizers.NewAdam(new[] { Temperature.LogAlpha }, cfg.LearningRate) : null;
         TargetEntropy = cfg.TargetEntropy ?? -actionSize;
         Generator = new torch.Generator(unchecked((ulong)seed));
         _criticParams = Critic.parameters().ToArray();
@@ -103,10 +103,12 @@ public sealed class SacLearner : IDisposable
 
         // Temperature: α for this step is the value before its update.
         double alpha = Temperature.Alpha;
+        // A held scalar, not an implicit one (see Nn/Scalars.cs): α changes every step.
+        using Scalar alphaS = alpha.ToScalar();
         double? alphaLossValue = null;
         if (EntCoefOptimizer is not null)
         {
-            var alphaLoss = -(Temperature.LogAlpha * (logPi.detach() + TargetEntropy)).mean();
+            var alphaLoss = -(Temperature.LogAlpha * logPi.detach().Plus(TargetEntropy)).mean();
             alphaLossValue = alphaLoss.item<float>();
             NonFiniteLossException.ThrowIfAny("sac", envSteps, Updates, ("ent_coef_loss", alphaLossValue.Value));
             EntCoefOptimizer.zero_grad();
@@ -120,10 +122,10 @@ public sealed class SacLearner : IDisposable
         {
             var (nextActions, nextLogPi) = Actor.Distribution(next).SampleWithLogProb(Generator);
             var (tq1, tq2) = CriticTarget.forward(next, nextActions);
-            y = SoftTarget(rewards, discounts, tq1, tq2, nextLogPi, alpha);
+            y = SoftTarget(rewards, discounts, tq1, tq2, nextLogPi, alphaS);
         }
         var (q1, q2) = Critic.forward(obs, actions);
-        var criticLoss = 0.5 * (nn.functional.mse_loss(q1, y) + nn.functional.mse_loss(q2, y));
+        var criticLoss = nn.functional.mse_loss(q1, y).Plus(nn.functional.mse_loss(q2, y)).mul(Scalars.Of(0.5));
         double criticLossValue = criticLoss.item<float>();
         NonFiniteLossException.ThrowIfAny("sac", envSteps, Updates, ("critic_loss", criticLossValue));
         CriticOptimizer.zero_grad();
@@ -132,7 +134,7 @@ public sealed class SacLearner : IDisposable
 
         // Actor, against the updated critics.
         var minQPi = Critic.MinQ(obs, actionsPi);
-        var actorLoss = (alpha * logPi - minQPi).mean();
+        var actorLoss = (logPi.mul(alphaS) - minQPi).mean();
         double actorLossValue = actorLoss.item<float>();
         NonFiniteLossException.ThrowIfAny("sac", envSteps, Updates, ("actor_loss", actorLossValue));
         ActorOptimizer.zero_grad();
@@ -142,21 +144,22 @@ public sealed class SacLearner : IDisposable
         Updates++;
         if (Updates % _cfg.TargetUpdateInterval == 0) Polyak(_targetParams, _criticParams, _cfg.Tau);
 
-        double qMean = (q1.detach() + q2.detach()).mean().item<float>() * 0.5;
+        double qMean = q1.detach().Plus(q2.detach()).mean().item<float>() * 0.5;
         double logProbMean = logPi.detach().mean().item<float>();
         return new SacUpdateStats(criticLossValue, actorLossValue, alpha, alphaLossValue, qMean, logProbMean);
     }
 
     /// <summary>The soft TD target y = r + d · (min(Q⁻₁, Q⁻₂) − α · log π(ã'|s')), all [B]; d is 0 at termination.</summary>
-    public static Tensor SoftTarget(Tensor rewards, Tensor discounts, Tensor nextQ1, Tensor nextQ2, Tensor nextLogProb, double alpha) =>
-        rewards + discounts * (minimum(nextQ1, nextQ2) - alpha * nextLogProb);
+    public static Tensor SoftTarget(Tensor rewards, Tensor discounts, Tensor nextQ1, Tensor nextQ2, Tensor nextLogProb, Scalar alpha) =>
+        rewards.Plus(discounts * (minimum(nextQ1, nextQ2) - nextLogProb.mul(alpha)));
 
     /// <summary>θ⁻ ← τθ + (1 − τ)θ⁻, parameter by parameter (same order in both lists).</summary>
     public static void Polyak(IReadOnlyList<Parameter> target, IReadOnlyList<Parameter> online, double tau)
     {
         if (target.Count != online.Count) throw new ArgumentException($"Polyak update over {target.Count} target and {online.Count} online parameters");
         using var _ = no_grad();
-        for (int i = 0; i < target.Count; i++) target[i].mul_(1 - tau).add_(online[i], alpha: tau);
+        using Scalar keep = (1 - tau).ToScalar(), take = tau.ToScalar();
+        for (int i = 0; i < target.Count; i++) target[i].mul_(keep).add_(online[i], take);
     }
 
     /// <summary>The generator's state as bytes, for checkpoints.</summary>
