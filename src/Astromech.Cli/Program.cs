@@ -17,6 +17,7 @@ namespace Astromech.Cli
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
                               [--resume CHECKPOINT] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
+              astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
 
@@ -39,9 +40,10 @@ namespace Astromech.Cli
                     "list" => ListCommand.Run(rest),
                     "train" => TrainCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
+                    "staleness" => StalenessCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, eval, env, bench (astromech --help)"),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, eval, staleness, env, bench (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

@@ -21,6 +21,8 @@ public class CliTests
     [InlineData(new[] { "train", "--algo", "sac", "--env", "CartPole-v1" }, "Discrete(2)")]
     [InlineData(new[] { "eval", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    [InlineData(new[] { "staleness", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
+    [InlineData(new[] { "staleness" }, "r2d2 checkpoint")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
     {
         var (code, _, err) = CliRunner.Run(args);
@@ -118,5 +120,68 @@ public class CliTests
         Assert.NotEqual(0, code);
         Assert.Contains(path, err);
         Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void StalenessMeasuresAnR2d2CheckpointsReplay_WritesJsonAndPlot()
+    {
+        string dir = TempDir();
+        var (code, _, err) = CliRunner.Run("train", "--algo", "r2d2", "--env", "CartPole-v1", "--steps", "3000", "--seed", "2",
+            "--out", dir, "--no-progress", "--eval-episodes", "2",
+            "--set", "sequence_length=10", "--set", "overlap=5", "--set", "burn_in=4", "--set", "lstm_size=16", "--set", "hidden=16",
+            "--set", "batch_size=8", "--set", "min_replay_size=20", "--set", "replay_capacity=2000", "--set", "actors=1",
+            "--set", "num_envs=2", "--set", "samples_per_insert=1");
+        Assert.True(code == 0, err);
+
+        string outDir = Path.Combine(dir, "staleness");
+        var (scode, sout, serr) = CliRunner.Run("staleness", Path.Combine(dir, "checkpoint.ckpt"), "--sequences", "64", "--out", outDir);
+        Assert.True(scode == 0, serr);
+        var j = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "staleness.json")))!.AsObject();
+        Assert.Equal("r2d2", (string)j["algo"]!);
+        int measured = (int)j["measured_sequences"]!;
+        Assert.InRange(measured, 1, 64);
+        Assert.True((int)j["eligible_sequences"]! >= measured);
+        var strategies = j["strategies"]!.AsArray().Select(n => n!.AsObject()).ToList();
+        Assert.Equal(new[] { "zero", "zero_burnin", "stored", "stored_burnin" }, strategies.Select(n => (string)n["strategy"]!));
+        foreach (var st in strategies)
+        {
+            Assert.True(double.IsFinite((double)st["first_step"]!) && (double)st["first_step"]! >= 0, st.ToJsonString());
+            Assert.True(double.IsFinite((double)st["last_step"]!) && (double)st["last_step"]! >= 0, st.ToJsonString());
+            Assert.Equal(measured, (int)st["sequences"]!);
+        }
+        Assert.Equal(4, (int)strategies[1]["first_step_index"]!);
+        // One network: a burn-in only moves the first measured step, so the last step's ΔQ is shared.
+        Assert.Equal((double)strategies[2]["last_step"]!, (double)strategies[3]["last_step"]!);
+        Assert.NotNull(j["paper_ordering"]!["stored_burnin_smallest_last_step"]);
+        Assert.NotNull(j["paper_ordering"]!["zero_largest_first_step"]);
+
+        var png = File.ReadAllBytes(Path.Combine(outDir, "staleness.png"));
+        Assert.True(png.Length > 1000);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, png[..4]);
+        // The table: a header and one row per strategy, then the ordering line.
+        var lines = sout.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Contains(lines, l => l.StartsWith("strategy") && l.Contains("ΔQ first step") && l.Contains("ΔQ last step"));
+        foreach (var name in new[] { "zero ", "zero_burnin ", "stored ", "stored_burnin " })
+            Assert.Single(lines, l => l.StartsWith(name));
+        Assert.Single(lines, l => l.StartsWith("paper's ordering") && l.Contains("stored_burnin has the smallest") && l.Contains("zero has the largest"));
+    }
+
+    [Fact]
+    public void StalenessRefusesANonR2d2Checkpoint_NamingItsAlgorithm()
+    {
+        string dir = TempDir();
+        var (code, _, err) = CliRunner.Run("train", "--algo", "dqn", "--env", "CartPole-v1", "--steps", "400", "--seed", "1",
+            "--out", dir, "--no-progress", "--eval-episodes", "1", "--set", "learning_starts=100");
+        Assert.True(code == 0, err);
+        var (scode, sout, serr) = CliRunner.Run("staleness", Path.Combine(dir, "checkpoint.ckpt"));
+        Assert.NotEqual(0, scode);
+        var lines = serr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains("'dqn' checkpoint", lines[0]);
+        Assert.Contains("r2d2", lines[0]);
+        Assert.DoesNotContain("   at ", serr);
+        Assert.Equal("", sout);
+        Assert.False(File.Exists(Path.Combine(dir, "staleness.json")));
     }
 }

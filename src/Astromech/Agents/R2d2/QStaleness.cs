@@ -7,7 +7,10 @@ namespace Astromech.Agents.R2d2;
 /// <summary>ΔQ of one start-state strategy, averaged over the measured sequences.</summary>
 /// <param name="FirstStep">Mean ΔQ at the first trained step (step burn_in for the burn-in strategies, step 0 otherwise).</param>
 /// <param name="LastStep">Mean ΔQ at the last real step of each sequence.</param>
-public sealed record StalenessResult(StartState Strategy, double FirstStep, double LastStep, int Sequences);
+/// <param name="Sequences">Sequences measured (the means' count).</param>
+/// <param name="Eligible">Sequences that could have been measured (not starting an episode, with their whole episode prefix in
+/// the given sequences and more than burn-in real steps); at most maxSequences of them, spread evenly, are measured.</param>
+public sealed record StalenessResult(StartState Strategy, double FirstStep, double LastStep, int Sequences, int Eligible = 0);
 
 /// <summary>
 /// The representational-drift diagnostic of Kapturowski et al. (2019, §3, Fig. 1b): for replayed sequences,
@@ -27,23 +30,28 @@ public static class QStaleness
     /// <param name="sequences">Replayed sequences (e.g. <see cref="SequenceReplay.Snapshot"/>), all of one shape.</param>
     /// <param name="period">sequence_length − overlap, the spacing of sequence starts within an episode.</param>
     /// <param name="burnIn">The burn-in of the zero_burnin and stored_burnin strategies.</param>
-    /// <param name="maxSequences">At most this many sequences are measured (the first eligible ones).</param>
+    /// <param name="maxSequences">At most this many sequences are measured: all eligible ones when there are no more, else
+    /// this many spread evenly over the eligible ones in the given order (for a replay snapshot: over the sequences' ages,
+    /// oldest to newest, so the mean is not only that of the stalest sequences).</param>
     public static IReadOnlyList<StalenessResult> Measure(RecurrentQNetwork net, IReadOnlyList<SequenceItem> sequences, int period, int burnIn, int maxSequences = 256)
     {
         if (period < 1) throw new ArgumentOutOfRangeException(nameof(period), period, "period (sequence_length − overlap) must be ≥ 1");
         if (burnIn < 0) throw new ArgumentOutOfRangeException(nameof(burnIn), burnIn, "burn-in must be ≥ 0");
+        if (maxSequences < 1) throw new ArgumentOutOfRangeException(nameof(maxSequences), maxSequences, "maxSequences must be ≥ 1");
         var byStart = new Dictionary<(long, int), SequenceItem>();
         foreach (var s in sequences) byStart[(s.EpisodeId, s.EpisodeStep)] = s;
         var strategies = new[] { StartState.Zero, StartState.ZeroBurnin, StartState.Stored, StartState.StoredBurnin };
         var first = new double[4];
         var last = new double[4];
+        var eligible = sequences.Where(s => s.EpisodeStep != 0 && s.EpisodeStep % period == 0 && s.ValidSteps > burnIn
+            && Chain(byStart, s, period) is not null).ToList();
+        var picked = eligible.Count <= maxSequences ? eligible
+            : Enumerable.Range(0, maxSequences).Select(i => eligible[(int)((long)i * eligible.Count / maxSequences)]).ToList();
         int measured = 0;
         using var _ = no_grad();
-        foreach (var s in sequences)
+        foreach (var s in picked)
         {
-            if (measured >= maxSequences) break;
-            if (s.EpisodeStep == 0 || s.EpisodeStep % period != 0 || s.ValidSteps <= burnIn) continue;
-            if (!TryTrueState(net, byStart, s, period, out var hTrue, out var cTrue)) continue;
+            var (hTrue, cTrue) = TrueState(net, Chain(byStart, s, period)!, s.EpisodeStep, period);
             using var scope = NewDisposeScope();
             var (obs, pa, pr) = Inputs(s);
             var qTrue = net.Unroll(obs, pa, pr, tensor(hTrue, new long[] { 1, net.LstmSize }), tensor(cTrue, new long[] { 1, net.LstmSize })).Q.squeeze(1);
@@ -62,7 +70,7 @@ public static class QStaleness
             measured++;
         }
         return strategies.Select((st, k) => new StalenessResult(st,
-            measured == 0 ? double.NaN : first[k] / measured, measured == 0 ? double.NaN : last[k] / measured, measured)).ToArray();
+            measured == 0 ? double.NaN : first[k] / measured, measured == 0 ? double.NaN : last[k] / measured, measured, eligible.Count)).ToArray();
     }
 
     private static double Delta(Tensor q, Tensor qTrue, int t) => q[t].sub(qTrue[t]).square().sum().sqrt().item<float>();
@@ -81,28 +89,33 @@ public static class QStaleness
         return (tensor(s.Obs.AsSpan(0, v * O).ToArray(), new long[] { v, 1, O }), tensor(pa, new long[] { v, 1 }), tensor(pr, new long[] { v, 1 }));
     }
 
-    /// <summary>The network's state before <paramref name="s"/>'s first step, unrolled from the episode's start over the earlier sequences.</summary>
-    private static bool TryTrueState(RecurrentQNetwork net, Dictionary<(long, int), SequenceItem> byStart, SequenceItem s, int period,
-        out float[] h, out float[] c)
+    /// <summary>The sequences at 0, period, … before <paramref name="s"/> in its episode, or null when one is missing or too short.</summary>
+    private static List<SequenceItem>? Chain(Dictionary<(long, int), SequenceItem> byStart, SequenceItem s, int period)
     {
-        h = new float[net.LstmSize];
-        c = new float[net.LstmSize];
         var chain = new List<SequenceItem>();
         for (int start = 0; start < s.EpisodeStep; start += period)
         {
-            if (!byStart.TryGetValue((s.EpisodeId, start), out var prev) || prev.ValidSteps < Math.Min(period, s.EpisodeStep - start)) return false;
+            if (!byStart.TryGetValue((s.EpisodeId, start), out var prev) || prev.ValidSteps < Math.Min(period, s.EpisodeStep - start)) return null;
             chain.Add(prev);
         }
+        return chain;
+    }
+
+    /// <summary>The network's state before episode step <paramref name="episodeStep"/>, unrolled from the episode's start over <paramref name="chain"/>.</summary>
+    private static (float[] H, float[] C) TrueState(RecurrentQNetwork net, List<SequenceItem> chain, int episodeStep, int period)
+    {
+        var h = new float[net.LstmSize];
+        var c = new float[net.LstmSize];
         using var scope = NewDisposeScope();
         var (ht, ct) = net.ZeroState(1);
         for (int i = 0; i < chain.Count; i++)
         {
-            int steps = Math.Min(period, s.EpisodeStep - i * period);
+            int steps = Math.Min(period, episodeStep - i * period);
             var (obs, pa, pr) = Inputs(chain[i], steps);
             (_, ht, ct) = net.Unroll(obs, pa, pr, ht, ct);
         }
         ht.data<float>().CopyTo(h);
         ct.data<float>().CopyTo(c);
-        return true;
+        return (h, c);
     }
 }

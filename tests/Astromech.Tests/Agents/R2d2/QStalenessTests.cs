@@ -29,6 +29,10 @@ public class QStalenessTests
         // The replay was filled by the learner's own (untrained) network: stored states are the true states.
         var fresh = agent.MeasureStaleness().ToDictionary(r => r.Strategy);
         Assert.True(fresh[StartState.Stored].Sequences > 20, $"measured {fresh[StartState.Stored].Sequences} sequences");
+        Assert.All(fresh.Values, r => Assert.Equal(fresh[StartState.Stored].Eligible, r.Eligible));
+        Assert.True(fresh[StartState.Stored].Eligible >= fresh[StartState.Stored].Sequences);
+        // A cap measures that many of the eligible sequences.
+        Assert.All(agent.MeasureStaleness(5), r => Assert.Equal(Math.Min(5, fresh[StartState.Stored].Eligible), r.Sequences));
         Assert.True(fresh[StartState.Stored].FirstStep < 1e-4, $"stored ΔQ at the first step: {fresh[StartState.Stored].FirstStep}");
         Assert.True(fresh[StartState.StoredBurnin].LastStep < 1e-4);
         Assert.True(fresh[StartState.Zero].FirstStep > 1e-3, $"zero ΔQ at the first step: {fresh[StartState.Zero].FirstStep}");
