@@ -31,6 +31,9 @@ public enum EpsilonSchedule
 public sealed record R2d2Config : IValidatableConfig
 {
     [ConfigRange(0, 1, MinExclusive = true)] public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Anneal the learning rate linearly to 0 over the run (off in the paper; small runs with a large
+    /// learning rate otherwise tend to fall off a solved CartPole policy late in the run).</summary>
+    public bool LrAnneal { get; init; } = false;
     /// <summary>Adam's ε (paper: 1e-3, much larger than Adam's usual 1e-8).</summary>
     [ConfigRange(0, 1, MinExclusive = true)] public double AdamEps { get; init; } = 1e-3;
     /// <summary>Sequences per learner batch.</summary>

@@ -202,6 +202,24 @@ public class R2d2Tests
     }
 
     [Fact]
+    public void LrAnnealLowersTheOptimizersLearningRateLinearlyToZero()
+    {
+        using var agent = new R2d2Agent(Small with { LrAnneal = true }, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Fill(agent, Small.MinReplaySize);
+        var batch = new SequenceBatch(Small.BatchSize, Small.SequenceLength, 4, Small.LstmSize);
+        var m = agent.TrainOnce(batch, new Progress(250, 1000));
+        Assert.Equal(0.75e-3, m["train/learning_rate"], 12);
+        Assert.All(agent.Learner.Optimizer.ParamGroups, g => Assert.Equal(0.75e-3, g.LearningRate, 12));
+        agent.TrainOnce(batch, new Progress(1000, 1000));
+        Assert.All(agent.Learner.Optimizer.ParamGroups, g => Assert.Equal(0, g.LearningRate, 12));
+        // Off (the default): the configured rate throughout.
+        using var plain = new R2d2Agent(Small, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Fill(plain, Small.MinReplaySize);
+        Assert.Equal(1e-3, plain.TrainOnce(batch, new Progress(900, 1000))["train/learning_rate"], 12);
+        Assert.All(plain.Learner.Optimizer.ParamGroups, g => Assert.Equal(1e-3, g.LearningRate, 12));
+    }
+
+    [Fact]
     public void MismatchedStateBatchIsAClearError()
     {
         using var agent = new R2d2Agent(Small, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
