@@ -83,7 +83,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     /// <summary>A fresh network copy for an actor or a diagnostic, with the learner's current parameters and no gradients.</summary>
     public RecurrentQNetwork NewNetworkCopy()
     {
-        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize);
+        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize, _cfg.LstmForgetBias);
         foreach (var p in net.parameters()) p.requires_grad = false;
         Learner.CopyOnlineTo(net);
         return net;

@@ -76,6 +76,9 @@ public sealed record R2d2Config : IValidatableConfig
     /// <summary>MLP torso hidden sizes.</summary>
     public int[] Hidden { get; init; } = { 64 };
     [ConfigRange(1, 65536)] public int LstmSize { get; init; } = 64;
+    /// <summary>Added to the LSTM's forget-gate bias at initialisation: 0 keeps PyTorch's init, 1 is Sonnet's
+    /// (the paper's library) and Jozefowicz et al.'s, for memories that must last many steps (TMaze).</summary>
+    [ConfigRange(-10, 10)] public double LstmForgetBias { get; init; } = 0;
 
     /// <summary>Actor threads, each with num_envs env copies and its own network copy.</summary>
     [ConfigRange(1, 256)] public int Actors { get; init; } = 2;

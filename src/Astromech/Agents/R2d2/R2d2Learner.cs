@@ -52,8 +52,8 @@ public sealed class R2d2Learner : IDisposable
     {
         _cfg = cfg;
         _obsSize = obsSize;
-        Online = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize);
-        Target = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize);
+        Online = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
+        Target = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
         Target.CopyFrom(Online);
         foreach (var p in Target.parameters()) p.requires_grad = false;
         _parameters = Online.parameters().ToArray();

@@ -220,6 +220,30 @@ public class R2d2Tests
     }
 
     [Fact]
+    public void LstmForgetBiasShiftsOnlyTheForgetGateBiasAtInit()
+    {
+        torch.manual_seed(3);
+        using var plain = new RecurrentQNetwork(4, 2, new[] { 8 }, 5);
+        torch.manual_seed(3);
+        using var shifted = new RecurrentQNetwork(4, 2, new[] { 8 }, 5, forgetBias: 1.0);
+        Assert.Equal(1.0, shifted.ForgetBias);
+        foreach (var ((name, a), (_, b)) in plain.named_parameters().Zip(shifted.named_parameters()))
+        {
+            var diff = (b - a).data<float>().ToArray();
+            for (int i = 0; i < diff.Length; i++)
+            {
+                // bias_ih rows [lstm, 2·lstm) are the forget gate's (gate order i, f, g, o).
+                bool forget = name.EndsWith("bias_ih_l0") && i >= 5 && i < 10;
+                Assert.Equal(forget ? 1f : 0f, diff[i], 5);
+            }
+        }
+        // The config key reaches the learner's networks (online and target alike).
+        using var agent = new R2d2Agent(Small with { LstmForgetBias = 1 }, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Assert.Equal(1.0, agent.Learner.Online.ForgetBias);
+        Assert.Equal(1.0, agent.Learner.Target.ForgetBias);
+    }
+
+    [Fact]
     public void MismatchedStateBatchIsAClearError()
     {
         using var agent = new R2d2Agent(Small, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
