@@ -7,7 +7,8 @@
 # Final evaluations over 100 deterministic episodes; TMaze also prints the success rate.
 # Targets: CartPoleNoVelocity r2d2 eval ≥ 475 with dqn clearly below; TMaze r2d2 success ≥ 0.95, dqn ≈ 0.5.
 # usage: bench/r2d2-memory.sh [SEEDS=0,1,2] [ALGOS="r2d2 dqn"] [ENVS="CartPoleNoVelocity-v1 TMaze-v0"]
-# Set ASTROMECH="dotnet /path/Astromech.Cli.dll" to run a frozen build while the sources change.
+# Set ASTROMECH="dotnet /path/Astromech.Cli.dll" to run a frozen build while the sources change; STEPS=N
+# overrides the budget (a smoke test, not the comparison).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seeds="${1:-0,1,2}"; algos="${2:-r2d2 dqn}"; envs="${3:-CartPoleNoVelocity-v1 TMaze-v0}"
@@ -15,7 +16,7 @@ out="$root/runs/r2d2-memory-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 budget() { python3 -c "import json,re,sys; t=open(sys.argv[1]).read(); t=re.sub(r'^\s*//.*$','',t,flags=re.M); print(json.loads(t)['steps'])" "$root/configs/r2d2/$1.json"; }
 for env_id in $envs; do
-  steps="$(budget "$env_id")"
+  steps="${STEPS:-$(budget "$env_id")}"
   for algo in $algos; do
     case "$algo" in
       r2d2) cfg="$root/configs/r2d2/$env_id.json" ;;
