@@ -26,11 +26,12 @@ public sealed class RecurrentQNetwork : nn.Module
     public int FeatureSize { get; }
 
     /// <summary>MLP torso with the given hidden sizes.</summary>
-    public RecurrentQNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, int lstmSize)
-        : this(new Mlp(obsSize, hidden, "torso"), hidden[^1], numActions, lstmSize) { }
+    /// <param name="forgetBias">Added to the LSTM's forget-gate bias at initialisation (see <see cref="ForgetBias"/>).</param>
+    public RecurrentQNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, int lstmSize, double forgetBias = 0)
+        : this(new Mlp(obsSize, hidden, "torso"), hidden[^1], numActions, lstmSize, forgetBias) { }
 
     /// <summary>A custom torso (e.g. convolutional) producing <paramref name="featureSize"/> features per row.</summary>
-    public RecurrentQNetwork(Module<Tensor, Tensor> torso, int featureSize, int numActions, int lstmSize) : base("recurrent_q_network")
+    public RecurrentQNetwork(Module<Tensor, Tensor> torso, int featureSize, int numActions, int lstmSize, double forgetBias = 0) : base("recurrent_q_network")
     {
         if (numActions < 1) throw new ArgumentOutOfRangeException(nameof(numActions), numActions, "need at least one action");
         if (lstmSize < 1) throw new ArgumentOutOfRangeException(nameof(lstmSize), lstmSize, "LSTM size must be positive");
@@ -41,7 +42,23 @@ public sealed class RecurrentQNetwork : nn.Module
         _lstm = LSTM(featureSize + numActions + 1, lstmSize);
         _head = new DuelingHead(lstmSize, numActions);
         RegisterComponents();
+        ForgetBias = forgetBias;
+        if (forgetBias != 0)
+        {
+            // nn.LSTM's gates are ordered (input, forget, cell, output) in bias_ih / bias_hh, lstm_size rows each.
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            foreach (var (name, p) in _lstm.named_parameters())
+                if (name.StartsWith("bias_ih")) p.narrow(0, lstmSize, lstmSize).add_(Scalars.Of(forgetBias));
+        }
     }
+
+    /// <summary>
+    /// What was added to the forget-gate bias at initialisation: 0 is PyTorch's LSTM init (forget gate ≈ ½ at
+    /// the start, so a cue fades as 0.5^t); 1 is the init of Sonnet's LSTM, which the R2D2 paper's agents used,
+    /// and of Jozefowicz et al. (2015), keeping early memories alive long enough for the gradient to find them.
+    /// </summary>
+    public double ForgetBias { get; }
 
     /// <summary>A zero state for <paramref name="batch"/> rows (the state at an episode's start).</summary>
     public (Tensor H, Tensor C) ZeroState(int batch) => (zeros(batch, LstmSize), zeros(batch, LstmSize));

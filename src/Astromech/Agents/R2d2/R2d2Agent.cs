@@ -83,7 +83,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     /// <summary>A fresh network copy for an actor or a diagnostic, with the learner's current parameters and no gradients.</summary>
     public RecurrentQNetwork NewNetworkCopy()
     {
-        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize);
+        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize, _cfg.LstmForgetBias);
         foreach (var p in net.parameters()) p.requires_grad = false;
         Learner.CopyOnlineTo(net);
         return net;
@@ -172,12 +172,15 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     public Dictionary<string, double> TrainOnce(SequenceBatch batch, Progress progress)
     {
         Replay.Sample(_cfg.BatchSize, _rng, _cfg.ImportanceSamplingExponent, batch);
+        double lr = Learner.LearningRateAt(progress.Fraction);
+        if (_cfg.LrAnneal) Learner.SetLearningRate(lr);
         var r = Learner.Update(batch, progress.EnvSteps);
         Replay.UpdatePriorities(batch.Indices, batch.Keys, r.Priorities);
         Interlocked.Add(ref _sampledSequences, _cfg.BatchSize);
         return new Dictionary<string, double>
         {
             ["train/loss"] = r.Loss,
+            ["train/learning_rate"] = lr,
             ["train/mean_q"] = r.MeanQ,
             ["train/grad_norm"] = r.GradNorm,
             ["train/priority_mean"] = r.Priorities.Average(),

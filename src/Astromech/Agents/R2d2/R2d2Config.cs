@@ -31,6 +31,9 @@ public enum EpsilonSchedule
 public sealed record R2d2Config : IValidatableConfig
 {
     [ConfigRange(0, 1, MinExclusive = true)] public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Anneal the learning rate linearly to 0 over the run (off in the paper; small runs with a large
+    /// learning rate otherwise tend to fall off a solved CartPole policy late in the run).</summary>
+    public bool LrAnneal { get; init; } = false;
     /// <summary>Adam's ε (paper: 1e-3, much larger than Adam's usual 1e-8).</summary>
     [ConfigRange(0, 1, MinExclusive = true)] public double AdamEps { get; init; } = 1e-3;
     /// <summary>Sequences per learner batch.</summary>
@@ -73,6 +76,9 @@ public sealed record R2d2Config : IValidatableConfig
     /// <summary>MLP torso hidden sizes.</summary>
     public int[] Hidden { get; init; } = { 64 };
     [ConfigRange(1, 65536)] public int LstmSize { get; init; } = 64;
+    /// <summary>Added to the LSTM's forget-gate bias at initialisation: 0 keeps PyTorch's init, 1 is Sonnet's
+    /// (the paper's library) and Jozefowicz et al.'s, for memories that must last many steps (TMaze).</summary>
+    [ConfigRange(-10, 10)] public double LstmForgetBias { get; init; } = 0;
 
     /// <summary>Actor threads, each with num_envs env copies and its own network copy.</summary>
     [ConfigRange(1, 256)] public int Actors { get; init; } = 2;

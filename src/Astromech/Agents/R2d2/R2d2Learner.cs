@@ -52,8 +52,8 @@ public sealed class R2d2Learner : IDisposable
     {
         _cfg = cfg;
         _obsSize = obsSize;
-        Online = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize);
-        Target = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize);
+        Online = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
+        Target = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
         Target.CopyFrom(Online);
         foreach (var p in Target.parameters()) p.requires_grad = false;
         _parameters = Online.parameters().ToArray();
@@ -70,6 +70,15 @@ public sealed class R2d2Learner : IDisposable
     }
 
     internal void SetUpdates(long n) => Interlocked.Exchange(ref _updates, n);
+
+    /// <summary>The learning rate at run fraction <paramref name="fraction"/>: lr, or lr·(1 − fraction) under lr_anneal.</summary>
+    public double LearningRateAt(double fraction) => _cfg.LrAnneal ? _cfg.LearningRate * Math.Max(0.0, 1.0 - fraction) : _cfg.LearningRate;
+
+    /// <summary>Sets the optimizer's learning rate (learner thread only: the optimizer reads it in its step).</summary>
+    public void SetLearningRate(double lr)
+    {
+        foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
+    }
 
     /// <summary>The first trained step of row b: 0 when the sequence starts its episode, else the burn-in.</summary>
     public int TrainStart(SequenceBatch batch, int b) => batch.EpisodeSteps[b] == 0 ? 0 : _cfg.EffectiveBurnIn;

@@ -202,6 +202,48 @@ public class R2d2Tests
     }
 
     [Fact]
+    public void LrAnnealLowersTheOptimizersLearningRateLinearlyToZero()
+    {
+        using var agent = new R2d2Agent(Small with { LrAnneal = true }, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Fill(agent, Small.MinReplaySize);
+        var batch = new SequenceBatch(Small.BatchSize, Small.SequenceLength, 4, Small.LstmSize);
+        var m = agent.TrainOnce(batch, new Progress(250, 1000));
+        Assert.Equal(0.75e-3, m["train/learning_rate"], 12);
+        Assert.All(agent.Learner.Optimizer.ParamGroups, g => Assert.Equal(0.75e-3, g.LearningRate, 12));
+        agent.TrainOnce(batch, new Progress(1000, 1000));
+        Assert.All(agent.Learner.Optimizer.ParamGroups, g => Assert.Equal(0, g.LearningRate, 12));
+        // Off (the default): the configured rate throughout.
+        using var plain = new R2d2Agent(Small, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Fill(plain, Small.MinReplaySize);
+        Assert.Equal(1e-3, plain.TrainOnce(batch, new Progress(900, 1000))["train/learning_rate"], 12);
+        Assert.All(plain.Learner.Optimizer.ParamGroups, g => Assert.Equal(1e-3, g.LearningRate, 12));
+    }
+
+    [Fact]
+    public void LstmForgetBiasShiftsOnlyTheForgetGateBiasAtInit()
+    {
+        torch.manual_seed(3);
+        using var plain = new RecurrentQNetwork(4, 2, new[] { 8 }, 5);
+        torch.manual_seed(3);
+        using var shifted = new RecurrentQNetwork(4, 2, new[] { 8 }, 5, forgetBias: 1.0);
+        Assert.Equal(1.0, shifted.ForgetBias);
+        foreach (var ((name, a), (_, b)) in plain.named_parameters().Zip(shifted.named_parameters()))
+        {
+            var diff = (b - a).data<float>().ToArray();
+            for (int i = 0; i < diff.Length; i++)
+            {
+                // bias_ih rows [lstm, 2·lstm) are the forget gate's (gate order i, f, g, o).
+                bool forget = name.EndsWith("bias_ih_l0") && i >= 5 && i < 10;
+                Assert.Equal(forget ? 1f : 0f, diff[i], 5);
+            }
+        }
+        // The config key reaches the learner's networks (online and target alike).
+        using var agent = new R2d2Agent(Small with { LstmForgetBias = 1 }, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
+        Assert.Equal(1.0, agent.Learner.Online.ForgetBias);
+        Assert.Equal(1.0, agent.Learner.Target.ForgetBias);
+    }
+
+    [Fact]
     public void MismatchedStateBatchIsAClearError()
     {
         using var agent = new R2d2Agent(Small, CartPole().ObservationSpace, CartPole().ActionSpace, 0);
