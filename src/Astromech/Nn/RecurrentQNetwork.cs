@@ -49,7 +49,7 @@ public sealed class RecurrentQNetwork : nn.Module
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             foreach (var (name, p) in _lstm.named_parameters())
-                if (name.StartsWith("bias_ih")) p.narrow(0, lstmSize, lstmSize).add_(Scalars.Of(forgetBias));
+                if (name.StartsWith("bias_ih")) p.narrow(0, lstmSize, lstmSize).add_(Scalars.Of(forgetBias), Scalars.One);
         }
     }
 
