@@ -109,7 +109,13 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         metrics["train/learning_rate"] = lr;
         metrics["train/updates"] = Updates;
         metrics["train/explained_variance"] = ActorCriticLoss.ExplainedVariance(Buffer.Values, Buffer.Returns);
-        if (Network.LogStd is { } ls) metrics["train/std"] = ls.exp().mean().item<float>();
+        if (Network.LogStd is { } ls)
+        {
+            // In a scope: an unscoped temporary can be finalized while the next native op reads it (Nn/Scalars.cs).
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            metrics["train/std"] = ls.exp().mean().item<float>();
+        }
         return metrics;
     }
 

@@ -73,7 +73,7 @@ public static class QStaleness
             measured == 0 ? double.NaN : first[k] / measured, measured == 0 ? double.NaN : last[k] / measured, measured, eligible.Count)).ToArray();
     }
 
-    private static double Delta(Tensor q, Tensor qTrue, int t) => q[t].sub(qTrue[t]).square().sum().sqrt().item<float>();
+    private static double Delta(Tensor q, Tensor qTrue, int t) => q[t].sub(qTrue[t]).Squared().sum().sqrt().item<float>();
 
     /// <summary>The sequence's real steps as [V, 1] network inputs.</summary>
     private static (Tensor Obs, Tensor PrevActions, Tensor PrevRewards) Inputs(SequenceItem s, int? steps = null)
