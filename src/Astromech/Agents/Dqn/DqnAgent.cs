@@ -28,8 +28,7 @@ public sealed class DqnAgent : IStreamAgent
     private readonly ReplayBatch _batch;
     private readonly Rng _rng;
     private readonly float[] _qRows;
-    private long _lastTrainStep;
-    private long _stepsSinceTrain;
+    private readonly TrainSchedule _schedule;
 
     public string Algo => "dqn";
     public Space ObservationSpace { get; }
@@ -58,6 +57,7 @@ public sealed class DqnAgent : IStreamAgent
             : new UniformReplay(cfg.BufferSize, _obsSize, 1);
         _adder = new VectorNStepAdder(cfg.NumEnvs, _obsSize, 1, cfg.NStep, (float)cfg.Gamma, _replay);
         _batch = new ReplayBatch(cfg.BatchSize, _obsSize, 1);
+        _schedule = new TrainSchedule(cfg.LearningStarts, cfg.TrainFreq, cfg.GradientSteps);
         _qRows = new float[Math.Max(cfg.NumEnvs, 1) * _numActions];
     }
 
@@ -104,34 +104,13 @@ public sealed class DqnAgent : IStreamAgent
     public void Observe(in VectorTransition t, Progress progress)
     {
         _adder.Add(t.Observations, t.Actions, t.Rewards, t.Terminated, t.Truncated, t.NextObservations);
-        _stepsSinceTrain += t.Rewards.Length;
+        _schedule.Observed(t.Rewards.Length);
     }
 
     public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
     {
-        long envSteps = progress.EnvSteps;
-        if (envSteps < _cfg.LearningStarts)
-        {
-            // Steps collected before learning starts do not count toward gradient_steps = -1 (one per env step),
-            // or the first round would make as many updates as the whole warm-up had steps.
-            _stepsSinceTrain = 0;
-            return null;
-        }
-        long due = envSteps - _lastTrainStep;
-        if (due < _cfg.TrainFreq) return null;
-        if (_replay.Count < _cfg.BatchSize)
-        {
-            // Not enough data yet: these steps are not owed as updates later (no burst once the replay fills).
-            _lastTrainStep = envSteps;
-            _stepsSinceTrain = 0;
-            return null;
-        }
-        // With several env copies a vector step can cover more than one train_freq period: run the updates
-        // of every period that passed. The first round after learning starts counts as one period.
-        long rounds = _learner.Updates == 0 ? 1 : due / _cfg.TrainFreq;
-        int gradientSteps = _cfg.GradientSteps > 0 ? (int)(_cfg.GradientSteps * rounds) : (int)_stepsSinceTrain;
-        _lastTrainStep = _learner.Updates == 0 ? envSteps : _lastTrainStep + rounds * _cfg.TrainFreq;
-        _stepsSinceTrain = 0;
+        int gradientSteps = _schedule.Due(progress.EnvSteps, _learner.Updates, _replay.Count, _cfg.BatchSize);
+        if (gradientSteps == 0) return null;
         double beta = _cfg.PriorityBeta0 + progress.Fraction * (1.0 - _cfg.PriorityBeta0);
         double lossSum = 0, qSum = 0;
         for (int g = 0; g < gradientSteps; g++)
@@ -156,12 +135,12 @@ public sealed class DqnAgent : IStreamAgent
     {
         c.SetJson("dqn/config", ConfigBinder.ToJson(_cfg));
         c.SetJson("dqn/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions });
-        c.SetJson("dqn/counters", new JsonObject
+        var counters = new JsonObject
         {
             ["updates"] = _learner.Updates,
-            ["last_train_step"] = _lastTrainStep,
-            ["steps_since_train"] = _stepsSinceTrain,
-        });
+        };
+        _schedule.Save(counters);
+        c.SetJson("dqn/counters", counters);
         c.SetModule("dqn/online", _learner.Online);
         c.SetModule("dqn/target", _learner.Target);
         c.SetOptimizer("dqn/optimizer", _learner.Optimizer);
@@ -188,8 +167,7 @@ public sealed class DqnAgent : IStreamAgent
         c.RestoreRng("dqn/rng", _rng);
         var counters = c.GetJsonNode("dqn/counters");
         _learner.SetUpdates((long)counters["updates"]!);
-        _lastTrainStep = (long)counters["last_train_step"]!;
-        _stepsSinceTrain = (long)counters["steps_since_train"]!;
+        _schedule.Load(counters);
         if (c.Contains("dqn/replay"))
         {
             using var ms = new MemoryStream(c.GetBytes("dqn/replay"));

@@ -34,7 +34,7 @@ public sealed class SacAgent : IStreamAgent
     private readonly float[] _noise;   // Ornstein-Uhlenbeck state per env copy and action dimension
     private readonly float[] _scaled;  // env actions mapped back to [−1, 1] for replay
     private float[] _mean = Array.Empty<float>(), _logStd = Array.Empty<float>();
-    private long _lastTrainStep, _stepsSinceTrain;
+    private readonly TrainSchedule _schedule;
 
     public string Algo => Prefix;
     public Space ObservationSpace { get; }
@@ -65,6 +65,7 @@ public sealed class SacAgent : IStreamAgent
         _replay = new UniformReplay(cfg.BufferSize, _obsSize, _actSize);
         _adder = new VectorNStepAdder(cfg.NumEnvs, _obsSize, _actSize, 1, (float)cfg.Gamma, _replay);
         _batch = new ReplayBatch(cfg.BatchSize, _obsSize, _actSize);
+        _schedule = new TrainSchedule(cfg.LearningStarts, cfg.TrainFreq, cfg.GradientSteps);
         _noise = new float[cfg.NumEnvs * _actSize];
         _scaled = new float[cfg.NumEnvs * _actSize];
     }
@@ -146,31 +147,13 @@ public sealed class SacAgent : IStreamAgent
             _scaled[k] = Math.Clamp(2f * (acts[k] - _low[j]) / (_high[j] - _low[j]) - 1f, -1f, 1f);
         }
         _adder.Add(t.Observations, _scaled, t.Rewards, t.Terminated, t.Truncated, t.NextObservations);
-        _stepsSinceTrain += t.Rewards.Length;
+        _schedule.Observed(t.Rewards.Length);
     }
 
     public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
     {
-        // The same schedule as DQN: train_freq periods of env steps, gradient_steps per period (−1: one per
-        // env step), nothing owed for periods before learning_starts or while the replay is smaller than a batch.
         long envSteps = progress.EnvSteps;
-        if (envSteps < _cfg.LearningStarts)
-        {
-            _stepsSinceTrain = 0;
-            return null;
-        }
-        long due = envSteps - _lastTrainStep;
-        if (due < _cfg.TrainFreq) return null;
-        if (_replay.Count < _cfg.BatchSize)
-        {
-            _lastTrainStep = envSteps;
-            _stepsSinceTrain = 0;
-            return null;
-        }
-        long rounds = _learner.Updates == 0 ? 1 : due / _cfg.TrainFreq;
-        int gradientSteps = _cfg.GradientSteps > 0 ? (int)(_cfg.GradientSteps * rounds) : (int)_stepsSinceTrain;
-        _lastTrainStep = _learner.Updates == 0 ? envSteps : _lastTrainStep + rounds * _cfg.TrainFreq;
-        _stepsSinceTrain = 0;
+        int gradientSteps = _schedule.Due(envSteps, _learner.Updates, _replay.Count, _cfg.BatchSize);
         if (gradientSteps <= 0) return null;
         double critic = 0, actor = 0, alpha = 0, alphaLoss = 0, q = 0, logp = 0;
         for (int g = 0; g < gradientSteps; g++)
@@ -198,12 +181,9 @@ public sealed class SacAgent : IStreamAgent
     {
         c.SetJson($"{Prefix}/config", ConfigBinder.ToJson(_cfg));
         c.SetJson($"{Prefix}/shape", new JsonObject { ["obs_size"] = _obsSize, ["action_space"] = ActionSpace.ToString() });
-        c.SetJson($"{Prefix}/counters", new JsonObject
-        {
-            ["updates"] = _learner.Updates,
-            ["last_train_step"] = _lastTrainStep,
-            ["steps_since_train"] = _stepsSinceTrain,
-        });
+        var counters = new JsonObject { ["updates"] = _learner.Updates };
+        _schedule.Save(counters);
+        c.SetJson($"{Prefix}/counters", counters);
         c.SetModule($"{Prefix}/actor", _learner.Actor);
         c.SetModule($"{Prefix}/critic", _learner.Critic);
         c.SetModule($"{Prefix}/critic_target", _learner.CriticTarget);
@@ -250,8 +230,7 @@ public sealed class SacAgent : IStreamAgent
         Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
         var counters = c.GetJsonNode($"{Prefix}/counters");
         _learner.SetUpdates((long)counters["updates"]!);
-        _lastTrainStep = (long)counters["last_train_step"]!;
-        _stepsSinceTrain = (long)counters["steps_since_train"]!;
+        _schedule.Load(counters);
         if (c.Contains($"{Prefix}/replay"))
         {
             using var ms = new MemoryStream(c.GetBytes($"{Prefix}/replay"));
