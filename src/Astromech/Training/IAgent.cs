@@ -22,6 +22,10 @@ public readonly ref struct VectorTransition
 public readonly record struct Progress(long EnvSteps, long TotalSteps)
 {
     public double Fraction => TotalSteps <= 0 ? 1.0 : Math.Min(1.0, (double)EnvSteps / TotalSteps);
+
+    /// <summary><paramref name="start"/> annealed linearly to 0 over the run when <paramref name="anneal"/> is set
+    /// (SB3's linear schedules for learning rates and clip ranges), else <paramref name="start"/>.</summary>
+    public double Annealed(double start, bool anneal) => anneal ? start * (1.0 - Fraction) : start;
 }
 
 /// <summary>

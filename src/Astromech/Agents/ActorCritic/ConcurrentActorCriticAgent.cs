@@ -100,7 +100,7 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent whe
         }
     }
 
-    protected double LearningRate(Progress p) => Cfg.LrAnneal ? Cfg.LearningRate * (1.0 - p.Fraction) : Cfg.LearningRate;
+    protected double LearningRate(Progress p) => p.Annealed(Cfg.LearningRate, Cfg.LrAnneal);
 
     /// <summary>Acting with the central network (evaluation, or the CLI's eval).</summary>
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)

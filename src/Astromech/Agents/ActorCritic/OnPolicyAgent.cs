@@ -71,7 +71,6 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
     protected abstract Dictionary<string, double> Train(Progress progress);
 
     /// <summary>The learning rate at this point of the run (linearly annealed to 0 when lr_anneal is set).</summary>
-    protected double LearningRate(Progress p) => Cfg.LrAnneal ? Cfg.LearningRate * (1.0 - p.Fraction) : Cfg.LearningRate;
 
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
     {
@@ -101,7 +100,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
     {
         if (!Buffer.Full) return null;
         Buffer.ComputeAdvantages((float)Cfg.GaeLambda);
-        double lr = LearningRate(progress);
+        double lr = progress.Annealed(Cfg.LearningRate, Cfg.LrAnneal);
         foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
         var metrics = Train(progress);
         Iterations++;

@@ -27,7 +27,7 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
         Optimizers.NewAdam(parameters, Cfg.LearningRate, eps: 1e-5);
 
     /// <summary>The clip range at this point of the run.</summary>
-    public double ClipRange(Progress p) => Cfg.ClipRangeAnneal ? Cfg.ClipRange * (1.0 - p.Fraction) : Cfg.ClipRange;
+    public double ClipRange(Progress p) => p.Annealed(Cfg.ClipRange, Cfg.ClipRangeAnneal);
 
     protected override Dictionary<string, double> Train(Progress progress)
     {

@@ -172,7 +172,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     public Dictionary<string, double> TrainOnce(SequenceBatch batch, Progress progress)
     {
         Replay.Sample(_cfg.BatchSize, _rng, _cfg.ImportanceSamplingExponent, batch);
-        double lr = Learner.LearningRateAt(progress.Fraction);
+        double lr = Learner.LearningRateAt(progress);
         if (_cfg.LrAnneal) Learner.SetLearningRate(lr);
         var r = Learner.Update(batch, progress.EnvSteps);
         Replay.UpdatePriorities(batch.Indices, batch.Keys, r.Priorities);

@@ -71,8 +71,8 @@ public sealed class R2d2Learner : IDisposable
 
     internal void SetUpdates(long n) => Interlocked.Exchange(ref _updates, n);
 
-    /// <summary>The learning rate at run fraction <paramref name="fraction"/>: lr, or lr·(1 − fraction) under lr_anneal.</summary>
-    public double LearningRateAt(double fraction) => _cfg.LrAnneal ? _cfg.LearningRate * Math.Max(0.0, 1.0 - fraction) : _cfg.LearningRate;
+    /// <summary>The learning rate at <paramref name="progress"/>: lr, or lr·(1 − fraction of the run) under lr_anneal.</summary>
+    public double LearningRateAt(Training.Progress progress) => progress.Annealed(_cfg.LearningRate, _cfg.LrAnneal);
 
     /// <summary>Sets the optimizer's learning rate (learner thread only: the optimizer reads it in its step).</summary>
     public void SetLearningRate(double lr)
