@@ -19,6 +19,18 @@ public sealed record ConstantSchedule(double Constant) : ISchedule
 /// </summary>
 public sealed record LinearSchedule(double Start, double End, long DurationSteps, long StartStep = 0) : ISchedule
 {
+    /// <summary>
+    /// Linear from <paramref name="start"/> to <paramref name="end"/> over the first <paramref name="fraction"/> of
+    /// the run, then <paramref name="end"/> (SB3's exploration_fraction schedule for ε).
+    /// </summary>
+    public static double OverRunFraction(Progress p, double start, double end, double fraction)
+    {
+        double span = fraction * p.TotalSteps;
+        if (span <= 0) return end;
+        double frac = Math.Min(1.0, p.EnvSteps / span);
+        return start + frac * (end - start);
+    }
+
     public double Value(long step)
     {
         if (step < StartStep) return Start;

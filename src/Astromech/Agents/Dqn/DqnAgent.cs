@@ -62,13 +62,8 @@ public sealed class DqnAgent : IStreamAgent
     }
 
     /// <summary>ε: linear from initial to final over the first exploration fraction of the run, then constant.</summary>
-    public double Epsilon(Progress p)
-    {
-        double span = _cfg.ExplorationFraction * p.TotalSteps;
-        if (span <= 0) return _cfg.ExplorationFinalEps;
-        double frac = Math.Min(1.0, p.EnvSteps / span);
-        return _cfg.ExplorationInitialEps + frac * (_cfg.ExplorationFinalEps - _cfg.ExplorationInitialEps);
-    }
+    public double Epsilon(Progress p) =>
+        LinearSchedule.OverRunFraction(p, _cfg.ExplorationInitialEps, _cfg.ExplorationFinalEps, _cfg.ExplorationFraction);
 
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
     {

@@ -69,13 +69,8 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         count <= 1 ? epsilon : Math.Pow(epsilon, 1 + alpha * i / (count - 1));
 
     /// <summary>The single linear ε schedule (epsilon_schedule = linear).</summary>
-    public double LinearEpsilon(Progress p)
-    {
-        double span = _cfg.ExplorationFraction * p.TotalSteps;
-        if (span <= 0) return _cfg.ExplorationFinalEps;
-        double frac = Math.Min(1.0, p.EnvSteps / span);
-        return _cfg.ExplorationInitialEps + frac * (_cfg.ExplorationFinalEps - _cfg.ExplorationInitialEps);
-    }
+    public double LinearEpsilon(Progress p) =>
+        LinearSchedule.OverRunFraction(p, _cfg.ExplorationInitialEps, _cfg.ExplorationFinalEps, _cfg.ExplorationFraction);
 
     /// <summary>Sequences shorter than burn-in + 1 that do not start an episode hold nothing to train on under a burn-in strategy.</summary>
     private int MinSequenceSteps => Math.Min(_cfg.SequenceLength, _cfg.EffectiveBurnIn + 1);
