@@ -21,7 +21,7 @@ public class ActorCriticLearningTests
         torch.set_num_threads(1);
         TorchSetup.Configure(1);
         var info = Algorithms.Get(algo);
-        string preset = Path.Combine(RepoRoot(), "configs", algo, "CartPole-v1.json");
+        string preset = Path.Combine(RepoPaths.Root(), "configs", algo, "CartPole-v1.json");
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(preset),
             documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
         var cfg = ConfigBinder.Bind(info.ConfigType, json, overrides, new[] { "algo", "env", "steps", "eval_interval" });
@@ -61,12 +61,5 @@ public class ActorCriticLearningTests
     {
         var s = Train("impala", 300_000, 50_000);
         Assert.True(s.BestEvalMeanReturn >= 475, $"IMPALA best periodic evaluation within 300k steps: {s.BestEvalMeanReturn}");
-    }
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Astromech.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new DirectoryNotFoundException("repository root (Astromech.slnx) not found above " + AppContext.BaseDirectory);
     }
 }

@@ -20,7 +20,7 @@ public class DqnLearningTests
     public void CartPoleReachesGymnasiumsThresholdWithTheZooPresetOnSeedZero()
     {
         torch.set_num_threads(1);
-        string preset = Path.Combine(RepoRoot(), "configs", "dqn", "CartPole-v1.json");
+        string preset = Path.Combine(RepoPaths.Root(), "configs", "dqn", "CartPole-v1.json");
         var cfg = ConfigBinder.BindFile<DqnConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval" });
         using var env = EnvRegistry.Make("CartPole-v1");
         using var agent = new DqnAgent(cfg, env.ObservationSpace, env.ActionSpace, seed: 0);
@@ -31,12 +31,5 @@ public class DqnLearningTests
         });
         Assert.True(summary.BestEvalMeanReturn >= 475,
             $"best mean return over 100 greedy episodes, evaluated every 10k of 50k steps: {summary.BestEvalMeanReturn} (final {summary.EvalMeanReturn})");
-    }
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Astromech.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new DirectoryNotFoundException("repository root (Astromech.slnx) not found above " + AppContext.BaseDirectory);
     }
 }

@@ -24,7 +24,7 @@ public class SacLearningTests
     public void PendulumReachesMinus200WithTheZooPresetOnSmallerNetsInEightThousandStepsOnSeedZero()
     {
         torch.set_num_threads(1);
-        string preset = Path.Combine(RepoRoot(), "configs", "sac", "Pendulum-v1.json");
+        string preset = Path.Combine(RepoPaths.Root(), "configs", "sac", "Pendulum-v1.json");
         var cfg = ConfigBinder.BindFile<SacConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval", "eval_episodes" },
             overrides: new[] { "net_arch=[64,64]" });
         using var env = EnvRegistry.Make("Pendulum-v1");
@@ -35,12 +35,5 @@ public class SacLearningTests
             OutDir = Directory.CreateTempSubdirectory("astromech-learn-").FullName, CheckpointInterval = 1_000_000,
         });
         Assert.True(summary.EvalMeanReturn >= -200, $"mean return over 10 deterministic episodes after {Steps} steps: {summary.EvalMeanReturn}");
-    }
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Astromech.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new DirectoryNotFoundException("repository root (Astromech.slnx) not found above " + AppContext.BaseDirectory);
     }
 }

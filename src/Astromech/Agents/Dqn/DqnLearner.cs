@@ -60,12 +60,12 @@ public sealed class DqnLearner : IDisposable
         if (b > _q.Length) throw new ArgumentException($"batch of {b} rows is larger than the configured batch_size {_q.Length}");
         for (int i = 0; i < b; i++) _actionIndex[i] = (long)batch.Actions[i];
         using var scope = NewDisposeScope();
-        var obs = Rows(batch.Obs, b, _obsSize);
-        var next = Rows(batch.NextObs, b, _obsSize);
+        var obs = BatchTensors.Rows(batch.Obs, b, _obsSize);
+        var next = BatchTensors.Rows(batch.NextObs, b, _obsSize);
         var actions = torch.tensor(_actionIndex, new long[] { _actionIndex.Length, 1 });
         if (b < _actionIndex.Length) actions = actions.narrow(0, 0, b);
-        var rewards = Rows(batch.Rewards, b, 1).view(b);
-        var discounts = Rows(batch.Discounts, b, 1).view(b);
+        var rewards = BatchTensors.Rows(batch.Rewards, b, 1).view(b);
+        var discounts = BatchTensors.Rows(batch.Discounts, b, 1).view(b);
 
         Tensor y;
         using (no_grad())
@@ -83,7 +83,7 @@ public sealed class DqnLearner : IDisposable
         var perItem = _cfg.Loss == TdLoss.Huber
             ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
             : (q - y).Squared().mul(Scalars.Of(0.5));
-        var loss = batch.HasWeights ? (perItem * Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
+        var loss = batch.HasWeights ? (perItem * BatchTensors.Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
 
         _optimizer.zero_grad();
         loss.backward();
@@ -110,12 +110,6 @@ public sealed class DqnLearner : IDisposable
         _lastSize = b;
         return (lossSum / b, qSum / b);
     }
-
-    /// <summary>A [rows, width] tensor over the first rows of a batch array (no managed copy when the batch is full).</summary>
-    private static Tensor Rows(float[] data, int rows, int width) =>
-        data.Length == rows * width
-            ? torch.tensor(data, new long[] { rows, width })
-            : torch.tensor(data.AsSpan(0, rows * width).ToArray(), new long[] { rows, width });
 
     /// <summary>Hard copy (τ = 1) or Polyak blend θ⁻ ← τθ + (1 − τ)θ⁻.</summary>
     public void UpdateTarget()

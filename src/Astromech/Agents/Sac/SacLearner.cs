@@ -93,11 +93,11 @@ public sealed class SacLearner : IDisposable
         if (batch.ObsSize != _obsSize || batch.ActSize != _actSize)
             throw new ArgumentException($"batch has observation/action sizes {batch.ObsSize}/{batch.ActSize}, the learner {_obsSize}/{_actSize}");
         using var scope = NewDisposeScope();
-        var obs = Rows(batch.Obs, b, _obsSize);
-        var next = Rows(batch.NextObs, b, _obsSize);
-        var actions = Rows(batch.Actions, b, _actSize);
-        var rewards = Rows(batch.Rewards, b, 1).view(b);
-        var discounts = Rows(batch.Discounts, b, 1).view(b);
+        var obs = BatchTensors.Rows(batch.Obs, b, _obsSize);
+        var next = BatchTensors.Rows(batch.NextObs, b, _obsSize);
+        var actions = BatchTensors.Rows(batch.Actions, b, _actSize);
+        var rewards = BatchTensors.Rows(batch.Rewards, b, 1).view(b);
+        var discounts = BatchTensors.Rows(batch.Discounts, b, 1).view(b);
 
         var (actionsPi, logPi) = Actor.Distribution(obs).SampleWithLogProb(Generator);
 
@@ -176,11 +176,6 @@ public sealed class SacLearner : IDisposable
     }
 
     internal void SetUpdates(long n) => Updates = n;
-
-    private static Tensor Rows(float[] data, int rows, int width) =>
-        data.Length == rows * width
-            ? torch.tensor(data, new long[] { rows, width })
-            : torch.tensor(data.AsSpan(0, rows * width).ToArray(), new long[] { rows, width });
 
     public void Dispose()
     {

@@ -250,7 +250,7 @@ public class SacTests
     [Fact]
     public void PresetsBindAndWarmUpActionsAreUniformInTheBox()
     {
-        string root = RepoRoot();
+        string root = RepoPaths.Root();
         foreach (var env in new[] { "Pendulum-v1", "MountainCarContinuous-v0" })
             ConfigBinder.BindFile<SacConfig>(Path.Combine(root, "configs", "sac", env + ".json"),
                 ignoreKeys: new[] { "algo", "env", "steps", "eval_interval", "eval_episodes" });
@@ -323,12 +323,5 @@ public class SacTests
         long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int t = 0; t < 300; t++) drive.Step(agent);
         Assert.True(DisposeScopeManager.Statistics.ThreadTotalLiveCount - live <= 0, "live tensors grew over 300 SAC steps");
-    }
-
-    private static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d is not null && !File.Exists(Path.Combine(d.FullName, "Astromech.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new DirectoryNotFoundException("repository root (Astromech.slnx) not found above " + AppContext.BaseDirectory);
     }
 }
