@@ -39,6 +39,8 @@ internal static class PbtCommand
         if (lambdaPbt && !space.Any(h => h.Key == "kickstart_lambda"))
             throw new CliException($"pbt: --lambda pbt, but {path} does not search kickstart_lambda (add it under \"hyperparameters\")");
 
+        if (space.Any(h => h.Key.StartsWith("kickstart_")) && ConfigBinder.ToJson(config)["kickstart_teachers"] is JsonArray { Count: 0 })
+            throw new CliException($"pbt: {path} searches {string.Join(", ", space.Where(h => h.Key.StartsWith("kickstart_")).Select(h => h.Key))} but names no teacher (--kickstart TEACHER.ckpt or agent.kickstart_teachers)");
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         string outDir = a.Get("out") ?? Path.Combine("runs", $"pbt-{algo.Name}-{envId.Replace('/', '_')}-{DateTime.Now:yyyyMMdd-HHmmss}");
         return RunPopulation(algo, envId, envArgs, ConfigBinder.ToJson(config), options, space, outDir, a.Flag("no-progress"));

@@ -48,6 +48,8 @@ internal static class TrainCommand
         {
             // --lambda pbt: a population that evolves λ (kickstart_lambda ∈ [0, 2·λ₀]) by PBT; everything else as given.
             var agentJson = ConfigBinder.ToJson(config);
+            if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
+                throw new CliException("train: --lambda pbt evolves the kickstarting weight, but no teacher is given (--kickstart TEACHER.ckpt)");
             double lambda0 = Math.Max(1e-3, (double)agentJson["kickstart_lambda"]!);
             var pbt = new Astromech.Training.Pbt.PbtOptions
             {
