@@ -166,4 +166,31 @@ public class TeacherTests
         Assert.Contains(path, e.Message);
         Assert.Contains("observation", e.Message);
     }
+
+    [Fact]
+    public void MultiTaskRoutingSendsEachStateToTheTeacherOfItsTask()
+    {
+        using var dir = new TempDir();
+        var (obs, act) = Spaces("CartPole-v1");
+        var cfg = new PpoConfig { Hidden = new[] { 8 } };
+        using var a = new PpoAgent(cfg, obs, act, 11);
+        using var b = new PpoAgent(cfg, obs, act, 12);
+        string pa = SaveAsTrained(a, cfg, "CartPole-v1", dir.File("a.ckpt")), pb = SaveAsTrained(b, cfg, "CartPole-v1", dir.File("b.ckpt"));
+        // Feature 0 carries the task id here: rows 0 and 2 belong to task 7 (teacher a), row 1 to task 3 (teacher b).
+        var student = new PpoConfig { KickstartTeachers = new[] { pa, pb }, KickstartTasks = new[] { 7, 3 }, KickstartTaskIndex = 0,
+            KickstartWeights = new[] { 1.0, 0.5 } };
+        using var agent = new PpoAgent(student, obs, act, 1);
+        using var scope = NewDisposeScope();
+        var x = torch.tensor(new[] { 7f, 0.1f, 0.2f, 0.3f, 2.9f, -0.1f, 0.0f, 0.5f, 7.1f, 0.3f, -0.2f, 0.1f }, new long[] { 3, 4 });
+        var (sp, _) = agent.Network.Evaluate(x);
+        var logq = ((Categorical)sp).LogProbs;
+        Tensor Ce(PpoAgent t) => -(new Categorical(t.Network.forward(x).PolicyOut).Probs * logq).sum(1);
+        var ceA = Ce(a).data<float>().ToArray();
+        var ceB = Ce(b).data<float>().ToArray();
+        double expected = 1.0 * (ceA[0] + ceA[2]) / 2 + 0.5 * ceB[1];
+        var (_, terms) = agent.Kickstarter!.Apply(torch.tensor(0f), x, sp, 0);
+        Assert.Equal(expected, terms.Distill, 5);
+        Assert.Equal((ceA[0] + ceA[2]) / 2, terms.PerTeacher[0], 5);
+        Assert.Equal(ceB[1], terms.PerTeacher[1], 5);
+    }
 }
