@@ -19,11 +19,13 @@ declare -A sched=(
 )
 for name in constant linear exponential; do
   for s in ${seeds//,/ }; do
+    [ -f "$out/$name-s$s/summary.json" ] && continue
     $cli train --algo ppo --env Acrobot-v1 --steps "$steps" --seed "$s" --out "$out/$name-s$s" --eval-episodes 100 --no-progress \
       $student --kickstart "$teacher" ${sched[$name]} > "$out/$name-s$s.log" 2>&1
   done
 done
-$cli pbt --config "$root/configs/pbt/ppo-Acrobot-v1-kickstart.json" --kickstart "$teacher" --set total_steps="$steps" --out "$out/pbt" > "$out/pbt.log" 2>&1 || true
+# The PBT config fixes total_steps (204,800 = 10 ready points); STEPS applies to the hand schedules only.
+[ -f "$out/pbt/pbt_summary.json" ] || $cli pbt --config "$root/configs/pbt/ppo-Acrobot-v1-kickstart.json" --kickstart "$teacher" --out "$out/pbt" > "$out/pbt.log" 2>&1 || true
 python3 - "$out" "$cli" <<'PY'
 import json, glob, os, sys, subprocess, statistics as st
 out = sys.argv[1]
