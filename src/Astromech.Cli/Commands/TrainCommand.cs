@@ -11,7 +11,7 @@ internal static class TrainCommand
     public static int Run(string[] argv)
     {
         var a = CliArgs.Parse(argv, "train",
-            new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads" },
+            new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads", "actors" },
             new[] { "no-progress" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
@@ -30,7 +30,9 @@ internal static class TrainCommand
         else if (RunSetup.Preset(algo.Name, envId) is { } preset) { root = preset.Json; source = preset.Name; }
         else { root = new JsonObject(); source = $"{algo.Name} defaults"; }
 
-        var config = RunSetup.BindAlgoConfig(algo, root, a.All("set"));
+        var overrides = a.All("set").ToList();
+        if (a.GetInt("actors", 1) is int actors) overrides.Add($"{RunSetup.ActorsKey(algo)}={actors}");
+        var config = RunSetup.BindAlgoConfig(algo, root, overrides);
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
 
