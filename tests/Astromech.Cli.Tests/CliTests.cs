@@ -23,6 +23,9 @@ public class CliTests
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     [InlineData(new[] { "staleness", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
     [InlineData(new[] { "staleness" }, "r2d2 checkpoint")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--actors", "4" }, "--actors: algorithm 'dqn' has no actor threads")]
+    [InlineData(new[] { "train", "--algo", "apex", "--env", "CartPole-v1", "--actors", "0" }, "--actors")]
+    [InlineData(new[] { "train", "--algo", "apex", "--env", "Pendulum-v1" }, "Pendulum-v1")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
     {
         var (code, _, err) = CliRunner.Run(args);

@@ -47,7 +47,15 @@ public sealed class ThreeNodeCluster : IDisposable
     public void Dispose() => Task.WaitAll(new[] { Actor.Terminate(), Replay.Terminate(), Learner.Terminate() }, TimeSpan.FromSeconds(30));
 }
 
-public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster) : IClassFixture<ThreeNodeCluster>
+/// <summary>The tests that share one <see cref="ThreeNodeCluster"/> (formed once, a few seconds).</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ThreeNodeCluster>
+{
+    public const string Name = "three-node cluster";
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 

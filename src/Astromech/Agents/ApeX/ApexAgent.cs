@@ -31,7 +31,11 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     private readonly int _obsSize, _numActions;
     private readonly Rng _actRng;
     private ParameterStore _parameters = new();
+    private IReplayClient _replay;
+    private IParameterSource? _remoteSource;
+    private IParameterPublisher? _remotePublisher;
     private long _learnerTicks, _learnerUpdatesThisStart;
+    private long _publishedVersion = -1, _publishCount;
     private long _lagSum, _lagCount, _lagMax, _blocksInserted, _insertWaits;
 
     public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
@@ -53,7 +57,23 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
         var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
         Shard = new ReplayShard(table, limiter, unchecked(seed + 104_729));
+        _replay = Shard;
     }
+
+    /// <summary>
+    /// Replaces the in-process replay and parameter source with other implementations (a cluster's remote
+    /// clients) before <see cref="Start"/>; the actor and learner loops are unchanged. A replay that is not this
+    /// agent's own <see cref="Shard"/> is not saved in checkpoints (its host owns it).
+    /// </summary>
+    public void UseEndpoints(IReplayClient replay, IParameterSource source, IParameterPublisher publisher)
+    {
+        _replay = replay ?? throw new ArgumentNullException(nameof(replay));
+        _remoteSource = source ?? throw new ArgumentNullException(nameof(source));
+        _remotePublisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
+    }
+
+    private IParameterSource Source => _remoteSource ?? _parameters;
+    private IParameterPublisher Publisher => _remotePublisher ?? _parameters;
 
     public string Algo => "apex";
     public Space ObservationSpace { get; }
@@ -73,21 +93,19 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     public double EpsilonOf(int actor, int copy) =>
         ApexExploration.Epsilon(actor * _cfg.NumEnvs + copy, _cfg.Actors * _cfg.NumEnvs, _cfg.ApexEpsilon, _cfg.ApexAlpha);
 
-    /// <summary>Publishes the learner's online and target parameters as version = its update count.</summary>
-    private void Publish() => _parameters.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target));
-
     public void Start(ConcurrentRun run)
     {
         _learnerTicks = 0;
         _learnerUpdatesThisStart = 0;
-        if (_parameters.Version < Learner.Updates || _parameters.Latest is null) Publish();
+        // The actors start from the learner's parameters: publish them unless the source already has this version.
+        if (Source.GetNewer(Learner.Updates - 1) is null) PublishTo(Publisher);
         for (int a = 0; a < _cfg.Actors; a++)
         {
             int actor = a;
             int seed = unchecked(run.Seed + 10_007 * (actor + 1));
-            run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, Shard, _parameters));
+            run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, _replay, Source));
         }
-        run.StartWorker("apex-learner", () => LearnerLoop(run, Shard, _parameters));
+        run.StartWorker("apex-learner", () => LearnerLoop(run, _replay, Publisher));
     }
 
     private void ActorLoop(ConcurrentRun run, int actorIndex, int seed, IReplayClient replay, IParameterSource parameters)
@@ -130,6 +148,14 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
         }
     }
 
+    /// <summary>Publishes the learner's online and target parameters, versioned by its update count.</summary>
+    private void PublishTo(IParameterPublisher publisher)
+    {
+        publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target));
+        Interlocked.Exchange(ref _publishedVersion, Learner.Updates);
+        Interlocked.Increment(ref _publishCount);
+    }
+
     private static void InterlockedMax(ref long target, long value)
     {
         long cur;
@@ -149,8 +175,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
             long t0 = Stopwatch.GetTimestamp();
             var (loss, meanQ) = Learner.Update(batch);
             replay.UpdatePriorities(batch.Indices.AsSpan(0, batch.Size), batch.Keys.AsSpan(0, batch.Size), Learner.LastTdErrors);
-            if (Learner.Updates % _cfg.PublishInterval == 0)
-                publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target));
+            if (Learner.Updates % _cfg.PublishInterval == 0) PublishTo(publisher);
             _learnerTicks += Stopwatch.GetTimestamp() - t0;
             _learnerUpdatesThisStart++;
             var stats = replay.Stats;
@@ -188,10 +213,11 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
 
     public JsonObject AgentStats()
     {
-        var s = Shard.Stats;
+        var s = _replay.Stats;
         return new JsonObject
         {
             ["actors"] = _cfg.Actors,
+            ["replay"] = ReferenceEquals(_replay, Shard) ? "in-process" : _replay.GetType().Name,
             ["learner_updates"] = Learner.Updates,
             ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 2),
             ["replay_size"] = s.Size,
@@ -200,8 +226,8 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
             ["stale_priority_updates"] = s.StalePriorityUpdates,
             ["blocks_inserted"] = Interlocked.Read(ref _blocksInserted),
             ["actor_insert_waits"] = Interlocked.Read(ref _insertWaits),
-            ["parameter_version"] = _parameters.Version,
-            ["parameter_sets_published"] = _parameters.Published,
+            ["parameter_version"] = Interlocked.Read(ref _publishedVersion),
+            ["parameter_sets_published"] = Interlocked.Read(ref _publishCount),
             ["policy_lag_mean"] = double.IsNaN(MeanPolicyLag) ? null : Math.Round(MeanPolicyLag, 2),
             ["policy_lag_max"] = Interlocked.Read(ref _lagMax),
         };
@@ -217,7 +243,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
         c.SetModule("apex/target", Learner.Target);
         c.SetOptimizer("apex/optimizer", Learner.Optimizer);
         c.SetRng("apex/act_rng", _actRng);
-        Shard.Save(c, "apex/replay");
+        if (ReferenceEquals(_replay, Shard)) Shard.Save(c, "apex/replay");
     }
 
     public void Load(Checkpoint c)
@@ -234,7 +260,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
         c.LoadOptimizer("apex/optimizer", Learner.Optimizer);
         c.RestoreRng("apex/act_rng", _actRng);
         Learner.SetUpdates((long)c.GetJsonNode("apex/counters")["updates"]!);
-        Shard.Load(c, "apex/replay");
+        if (c.Contains("apex/replay/table")) Shard.Load(c, "apex/replay");
         _parameters = new ParameterStore(); // versions restart from the loaded update count at the next Start
     }
 
