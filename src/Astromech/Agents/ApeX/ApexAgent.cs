@@ -36,6 +36,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     private IParameterPublisher? _remotePublisher;
     private long _learnerTicks, _learnerUpdatesThisStart;
     private long _publishedVersion = -1, _publishCount;
+    private long _insertTickets, _insertServing;
     private long _lagSum, _lagCount, _lagMax, _blocksInserted, _insertWaits;
 
     public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
@@ -95,6 +96,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
 
     public void Start(ConcurrentRun run)
     {
+        _insertTickets = _insertServing = 0;
         _learnerTicks = 0;
         _learnerUpdatesThisStart = 0;
         // The actors start from the learner's parameters: publish them unless the source already has this version.
@@ -115,17 +117,20 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
         using var actor = new ApexActor(run.MakeEnv, _cfg, _obsSize, _numActions, eps, new Rng(seed), seed);
         actor.Pull(parameters);
         bool pending = false;
-        long k = 0;
+        long k = 0, ticket = 0;
         while (run.SafePoint())
         {
             if (pending)
             {
-                if (!replay.TryInsert(actor.Block, actor.Priorities))
+                // First come, first served: when the rate limiter holds inserts back, the actor that has waited
+                // longest goes next (polling alone let one actor starve for thousands of updates).
+                if (Interlocked.Read(ref _insertServing) != ticket || !replay.TryInsert(actor.Block, actor.Priorities))
                 {
                     Interlocked.Increment(ref _insertWaits);
                     Thread.Sleep(1);
                     continue;
                 }
+                Interlocked.Increment(ref _insertServing);
                 long lag = Math.Max(0, Learner.Updates - actor.ParameterVersion);
                 Interlocked.Add(ref _lagSum, lag);
                 Interlocked.Increment(ref _lagCount);
@@ -143,6 +148,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
             {
                 actor.ComputePriorities();
                 pending = true;
+                ticket = Interlocked.Increment(ref _insertTickets) - 1;
             }
             if (!run.AddSteps(_cfg.NumEnvs)) return;
         }
