@@ -112,6 +112,19 @@ public class CliTests
     }
 
     [Fact]
+    public void ActorsFlagSetsTheActorThreadsOfApex()
+    {
+        string dir = TempDir();
+        var (code, _, err) = CliRunner.Run("train", "--algo", "apex", "--env", "CartPole-v1", "--actors", "3", "--steps", "1200", "--out", dir,
+            "--no-progress", "--eval-episodes", "2", "--set", "min_replay_size=300", "--set", "hidden=[32]", "--set", "num_envs=1");
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+        Assert.Equal("apex", (string)s["algo"]!);
+        Assert.Equal(3, (int)s["agent_stats"]!["actors"]!);
+        Assert.True((long)s["agent_stats"]!["transitions_inserted"]! > 0);
+    }
+
+    [Fact]
     public void CorruptCheckpointIsRefusedAndLeftUntouched()
     {
         string dir = TempDir();
