@@ -8,6 +8,7 @@ using Astromech.Replay;
 using Astromech.Training;
 using Astromech.Training.Checkpoints;
 using Astromech.Training.Config;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Astromech.Tests.Agents.ApeX;
@@ -127,6 +128,38 @@ public class ApexPartsTests
         string path = Path.Combine(Directory.CreateTempSubdirectory("astromech-apex-").FullName, "c.ckpt");
         CheckpointFile.Write(path, c);
         return File.ReadAllBytes(path);
+    }
+
+    [Fact]
+    public void ActorStepsPullsAndPrioritiesLeakNoTensors()
+    {
+        var cfg = new ApexConfig { NumEnvs = 2, Hidden = new[] { 16 }, FlushSize = 20, ReplayCapacity = 100, MinReplaySize = 10, BatchSize = 8 };
+        using var source = new QNetwork(4, 2, cfg.Hidden, cfg.Dueling);
+        var store = new ParameterStore();
+        using var actor = new ApexActor(() => EnvRegistry.Make("CartPole-v1"), cfg, 4, 2, new[] { 0.4, 0.01 }, new Astromech.Envs.Rng(1), 1);
+        void Cycle(int steps)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                actor.Step();
+                if (actor.BlockReady)
+                {
+                    actor.ComputePriorities();
+                    actor.Block.Clear();
+                }
+                if (t % 10 == 0)
+                {
+                    store.Publish(store.Version + 1, ParameterVector.Read(source, source)); // online and target
+                    Assert.True(actor.Pull(store));
+                }
+            }
+        }
+        Cycle(50); // warm up
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Cycle(500);
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(after - before <= 0, $"live tensors grew from {before} to {after}");
+        Assert.Equal(store.Version, actor.ParameterVersion);
     }
 
     [Fact]
