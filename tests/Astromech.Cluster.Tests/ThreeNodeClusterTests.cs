@@ -171,3 +171,35 @@ public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster)
         Assert.Contains("10 floats does not match the 262144", shape.Message);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class ReplayNodeTests(ThreeNodeCluster cluster)
+{
+    [Fact]
+    public void AReplayNodeJoinsTheClusterAndServesTheActorAndLearnerNodes()
+    {
+        var cfg = new Astromech.Agents.ApeX.ApexConfig { ReplayCapacity = 1000, MinReplaySize = 10, BatchSize = 16, SamplesPerInsert = 0 };
+        var seed = Akka.Cluster.Cluster.Get(cluster.Learner).SelfAddress.ToString();
+        using var node = Astromech.Cluster.Nodes.ReplayNode.Start(cfg, obsSize: 4, seed: 0, seedNodes: new[] { seed });
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Any(m => m.Address == node.Address && m.Status == MemberStatus.Up))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the replay node did not become Up in the cluster within 60 s");
+            Thread.Sleep(50);
+        }
+        Assert.Contains("replay", Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.First(m => m.Address == node.Address).Roles);
+        var timeout = TimeSpan.FromSeconds(20);
+        var actorSide = new RemoteReplayClient(cluster.Actor.ActorSelection(node.PathOf(Astromech.Cluster.Nodes.ReplayNode.ReplayName)).ResolveOne(timeout).GetAwaiter().GetResult(), timeout);
+        var learnerSide = new RemoteReplayClient(cluster.Learner.ActorSelection(node.PathOf(Astromech.Cluster.Nodes.ReplayNode.ReplayName)).ResolveOne(timeout).GetAwaiter().GetResult(), timeout);
+        var block = new TransitionBlock(20, 4, 1);
+        for (int i = 0; i < 20; i++) block.Add(new float[] { i, 1, 2, 3 }, new float[] { i % 2 }, 1f, 0.99f, new float[] { i + 1, 1, 2, 3 });
+        Assert.True(actorSide.TryInsert(block, Enumerable.Repeat(1f, 20).ToArray()));
+        var batch = new ReplayBatch(16, 4, 1);
+        Assert.True(learnerSide.TrySample(16, 0.4, batch));
+        for (int r = 0; r < 16; r++) Assert.Equal(batch.Keys[r], (long)batch.Obs[r * 4]); // row k holds observation k
+        var parameters = new RemoteParameterSource(cluster.Learner.ActorSelection(node.PathOf(Astromech.Cluster.Nodes.ReplayNode.ParametersName)).ResolveOne(timeout).GetAwaiter().GetResult(), timeout);
+        parameters.Publish(1, new float[] { 1, 2, 3 });
+        Assert.Equal(1, node.Parameters.Version);
+        Assert.Equal(20, node.Shard.Stats.Inserted);
+    }
+}
