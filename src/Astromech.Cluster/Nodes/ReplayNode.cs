@@ -58,6 +58,29 @@ public sealed class ReplayNode : IDisposable
         }
     }
 
+    /// <summary>Waits until this node is Up in the cluster; false when <paramref name="timeout"/> passes first (unreachable seeds).</summary>
+    public bool WaitUntilUp(TimeSpan timeout)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(System);
+        var deadline = DateTime.UtcNow + timeout;
+        while (cluster.SelfMember.Status != Akka.Cluster.MemberStatus.Up)
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(50);
+        }
+        return true;
+    }
+
+    /// <summary>An Akka address for a seed given as HOST:PORT (or already as akka.tcp://astromech@HOST:PORT).</summary>
+    public static string SeedAddress(string seed)
+    {
+        if (seed.StartsWith("akka.tcp://", StringComparison.Ordinal)) return seed;
+        int colon = seed.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], out int port) || port < 1 || port > 65535)
+            throw new ArgumentException($"seed node '{seed}' is not HOST:PORT with a port in [1, 65535]");
+        return $"akka.tcp://{ClusterConfig.SystemName}@{seed[..colon]}:{port}";
+    }
+
     /// <summary>The path other nodes resolve to reach a role actor of this node.</summary>
     public ActorPath PathOf(string name) => new RootActorPath(Address) / "user" / name;
 
