@@ -15,12 +15,14 @@ namespace Astromech.Cli
               astromech train --algo ALGO --env ENV_ID [--steps N] [--seed S] [--out DIR]
                               [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]...
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
-                              [--resume CHECKPOINT] [--no-progress]
+                              [--resume CHECKPOINT] [--actors N] [--no-progress]
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N]]
               astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
+              astromech node --role replay --algo apex --env ENV_ID [--seeds HOST:PORT,...] [--host H] [--port P]
+                             [--config FILE] [--set KEY=VALUE]... [--join-timeout SECONDS]
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
 
             Numbers accept 50k, 1M, 1e5. Config keys are snake_case (astromech list algos shows them).
@@ -46,7 +48,8 @@ namespace Astromech.Cli
                     "staleness" => StalenessCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, staleness, env, bench (astromech --help)"),
+                    "node" => NodeCommand.Run(rest),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, staleness, env, bench, node (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

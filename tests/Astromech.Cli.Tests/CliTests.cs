@@ -30,6 +30,13 @@ public class CliTests
     [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--set", "kickstart_schedule=cosine" }, "kickstart_schedule")]
     [InlineData(new[] { "pbt" }, "--config")]
     [InlineData(new[] { "pbt", "--config", "/nonexistent/pbt.json" }, "/nonexistent/pbt.json")]
+    [InlineData(new[] { "train", "--algo", "dqn", "--env", "CartPole-v1", "--actors", "4" }, "--actors: algorithm 'dqn' has no actor threads")]
+    [InlineData(new[] { "train", "--algo", "apex", "--env", "CartPole-v1", "--actors", "0" }, "--actors")]
+    [InlineData(new[] { "train", "--algo", "apex", "--env", "Pendulum-v1" }, "Pendulum-v1")]
+    [InlineData(new[] { "node", "--role", "lerner", "--algo", "apex", "--env", "CartPole-v1" }, "unknown role 'lerner'; roles: learner, replay, actor")]
+    [InlineData(new[] { "node", "--role", "replay", "--algo", "dqn", "--env", "CartPole-v1" }, "algorithm 'dqn' has no cluster roles")]
+    [InlineData(new[] { "node", "--role", "replay", "--algo", "apex", "--env", "CartPole-v1", "--seeds", "localhost" }, "seed node 'localhost' is not HOST:PORT")]
+    [InlineData(new[] { "node", "--role", "learner", "--algo", "apex", "--env", "CartPole-v1" }, "role 'learner' is not available yet")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
     {
         var (code, _, err) = CliRunner.Run(args);
@@ -113,6 +120,28 @@ public class CliTests
         Assert.True(ecode == 0, eerr);
         var e = JsonNode.Parse(eout.Trim())!.AsObject();
         Assert.Equal(3, (int)e["episodes"]!);
+    }
+
+    [Fact]
+    public void ActorsFlagSetsTheActorThreadsOfApex()
+    {
+        string dir = TempDir();
+        var (code, _, err) = CliRunner.Run("train", "--algo", "apex", "--env", "CartPole-v1", "--actors", "3", "--steps", "1200", "--out", dir,
+            "--no-progress", "--eval-episodes", "2", "--set", "min_replay_size=300", "--set", "hidden=[32]", "--set", "num_envs=1");
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+        Assert.Equal("apex", (string)s["algo"]!);
+        Assert.Equal(3, (int)s["agent_stats"]!["actors"]!);
+        Assert.True((long)s["agent_stats"]!["transitions_inserted"]! > 0);
+    }
+
+    [Fact]
+    public void ReplayNodeWithUnreachableSeedsFailsNamingThem()
+    {
+        // Port 9 on loopback: nothing listens there, so the join never completes.
+        var (code, _, err) = CliRunner.Run("node", "--role", "replay", "--algo", "apex", "--env", "CartPole-v1", "--seeds", "127.0.0.1:9", "--join-timeout", "3");
+        Assert.NotEqual(0, code);
+        Assert.Contains("could not join the cluster through seed node(s) akka.tcp://astromech@127.0.0.1:9 within 3 s", err);
     }
 
     [Fact]

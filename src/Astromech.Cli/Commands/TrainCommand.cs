@@ -12,7 +12,7 @@ internal static class TrainCommand
     {
         var a = CliArgs.Parse(argv, "train",
             new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads",
-                    "kickstart", "lambda", "population", "ready-interval" },
+                    "kickstart", "lambda", "population", "ready-interval", "actors" },
             new[] { "no-progress" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
@@ -32,6 +32,7 @@ internal static class TrainCommand
         else { root = new JsonObject(); source = $"{algo.Name} defaults"; }
 
         var overrides = a.All("set").Concat(KickstartOverrides(a, out bool lambdaPbt)).ToList();
+        if (a.GetInt("actors", 1) is int actors) overrides.Add($"{RunSetup.ActorsKey(algo)}={actors}");
         var config = RunSetup.BindAlgoConfig(algo, root, overrides);
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;

@@ -4,19 +4,19 @@ namespace Astromech.Adders;
 
 /// <summary>
 /// Turns one env copy's stream of steps into n-step transitions (o_t, a_t, Σ_{k&lt;n} γ^k r_{t+k}, γ^n, o_{t+n})
-/// and writes them to a replay table. At termination every pending step is written with discount 0 (nothing
+/// and writes them to a replay table (or any <see cref="ITransitionWriter"/>). At termination every pending step is written with discount 0 (nothing
 /// to bootstrap from); at truncation with discount γ^k, bootstrapping from the final observation, since the
 /// episode was cut, not ended. n = 1 gives plain transitions. Preallocated; allocates nothing per step.
 /// </summary>
 public sealed class NStepAdder
 {
-    private readonly IReplay _replay;
+    private readonly ITransitionWriter _replay;
     private readonly int _n, _obsSize, _actSize;
     private readonly float _gamma;
     private readonly float[] _obs, _act, _rew;
     private int _head, _count;
 
-    public NStepAdder(IReplay replay, int obsSize, int actSize, int n, float gamma)
+    public NStepAdder(ITransitionWriter replay, int obsSize, int actSize, int n, float gamma)
     {
         if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), n, "n-step needs n ≥ 1");
         if (!(gamma >= 0 && gamma <= 1)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "γ must lie in [0, 1]");
@@ -86,7 +86,7 @@ public sealed class VectorNStepAdder
     private readonly NStepAdder[] _adders;
     private readonly int _obsSize, _actSize;
 
-    public VectorNStepAdder(int numEnvs, int obsSize, int actSize, int n, float gamma, IReplay replay)
+    public VectorNStepAdder(int numEnvs, int obsSize, int actSize, int n, float gamma, ITransitionWriter replay)
     {
         _obsSize = obsSize;
         _actSize = actSize;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Astromech.Agents.A2c;
 using Astromech.Agents.A3c;
+using Astromech.Agents.ApeX;
 using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
 using Astromech.Agents.Ppo;
@@ -67,6 +68,8 @@ public static class Algorithms
             typeof(SacConfig), (cfg, obs, act, seed) => new SacAgent((SacConfig)cfg, obs, act, seed), ActionKinds.Continuous),
         new("r2d2", "R2D2: LSTM Q-network, actor threads feed overlapping sequences into prioritized sequence replay; burn-in, n-step double Q, value rescaling",
             typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed)),
+        new("apex", "Ape-X DQN: actor threads with per-actor ε send n-step transitions with their own TD-error priorities to a prioritized replay; one double-Q dueling learner publishes versioned parameters",
+            typeof(ApexConfig), (cfg, obs, act, seed) => new ApexAgent((ApexConfig)cfg, obs, act, seed)),
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

@@ -36,6 +36,10 @@ public abstract class TransitionReplay : IReplay
     /// <summary>Transitions added since construction (or as loaded); the next add gets this key.</summary>
     public long TotalAdded { get; private set; }
     public int Capacity { get; }
+    /// <summary>Observation floats per row.</summary>
+    public int ObservationSize => ObsSize;
+    /// <summary>Action floats per row.</summary>
+    public int ActionSize => ActSize;
     public virtual long BytesUsed => sizeof(float) * ((long)_obs.Length * 2 + _act.Length + _rew.Length + _disc.Length);
 
     public int Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, float discount, ReadOnlySpan<float> nextObs)

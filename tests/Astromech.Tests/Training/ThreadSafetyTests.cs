@@ -1,6 +1,7 @@
 using Astromech.Agents;
 using Astromech.Agents.A2c;
 using Astromech.Agents.A3c;
+using Astromech.Agents.ApeX;
 using Astromech.Agents.Dqn;
 using Astromech.Agents.Impala;
 using Astromech.Agents.Ppo;
@@ -16,7 +17,7 @@ namespace Astromech.Tests.Training;
 /// forces collections and runs finalizers back to back during a short run. TorchSharp frees the scalars it
 /// creates implicitly (x * 0.5, a + b's α, square()'s exponent, optimizer constants) in finalizers while the
 /// native op may still read them; before Nn/Scalars.cs such runs died with libtorch errors ("Unknown scalar
-/// type", "Expected false to be true" in Scalar::toFloat). Threaded agents (A3C, IMPALA, R2D2) trigger this
+/// type", "Expected false to be true" in Scalar::toFloat). Threaded agents (A3C, IMPALA, R2D2, Ape-X) trigger this
 /// themselves; single-threaded ones whenever anything else in the process allocates (here: the collector
 /// thread; in the test suite: other tests running in parallel).
 /// <para>Unscoped tensor temporaries fail the same way: A2C on Pendulum crashed the process (no libtorch message;
@@ -33,6 +34,7 @@ public class ThreadSafetyTests
         new object[] { "a3c", "Pendulum-v1", 20_000L },
         new object[] { "impala", "Pendulum-v1", 20_000L },
         new object[] { "r2d2", "CartPole-v1", 20_000L },
+        new object[] { "apex", "CartPole-v1", 20_000L },
         new object[] { "a2c", "Pendulum-v1", 10_000L },
         new object[] { "ppo", "Pendulum-v1", 4_096L },
         new object[] { "sac", "Pendulum-v1", 1_000L },
@@ -44,6 +46,7 @@ public class ThreadSafetyTests
         "a3c" => new A3cConfig { Workers = 2, NumEnvs = 2, NSteps = 5 },
         "impala" => new ImpalaConfig { Actors = 2, NumEnvs = 2, NSteps = 5, BatchSize = 1, QueueCapacity = 2 },
         "r2d2" => new R2d2Config { Actors = 2, NumEnvs = 2, SequenceLength = 10, Overlap = 5, BurnIn = 4, NStep = 3, BatchSize = 8, MinReplaySize = 8, ParamSyncInterval = 20 },
+        "apex" => new ApexConfig { Actors = 2, NumEnvs = 2, BatchSize = 16, Hidden = new[] { 32 }, ReplayCapacity = 5000, MinReplaySize = 100, FlushSize = 10, ParamSyncInterval = 10, PublishInterval = 2, TargetUpdateInterval = 50, ValueRescaling = true },
         "dqn" => new DqnConfig { LearningStarts = 100, TrainFreq = 1, TargetUpdateInterval = 50, DoubleQ = true, Dueling = true, NStep = 3, Prioritized = true, ValueRescaling = true },
         "a2c" => new A2cConfig { NumEnvs = 2, NSteps = 5, EntCoef = 0.01 },
         "ppo" => new PpoConfig { NumEnvs = 2, NSteps = 256, BatchSize = 64, NEpochs = 2, ClipRangeVf = 0.2, ClipRangeAnneal = true, TargetKl = 0.5 },

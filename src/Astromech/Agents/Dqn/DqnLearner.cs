@@ -67,17 +67,7 @@ public sealed class DqnLearner : IDisposable
         var rewards = BatchTensors.Rows(batch.Rewards, b, 1).view(b);
         var discounts = BatchTensors.Rows(batch.Discounts, b, 1).view(b);
 
-        Tensor y;
-        using (no_grad())
-        {
-            var qNextTarget = Target.forward(next);
-            var bootstrap = _cfg.DoubleQ
-                ? qNextTarget.gather(1, Online.forward(next).argmax(1, keepdim: true)).squeeze(1)
-                : qNextTarget.max(1).values;
-            y = _cfg.ValueRescaling
-                ? ValueRescaling.H(rewards.Plus(discounts * ValueRescaling.HInverse(bootstrap, _cfg.RescalingEps)), _cfg.RescalingEps)
-                : rewards.addcmul(discounts, bootstrap, Scalars.One);
-        }
+        Tensor y = Targets(_cfg, Online, Target, next, rewards, discounts);
 
         var q = Online.forward(obs).gather(1, actions).squeeze(1);
         var perItem = _cfg.Loss == TdLoss.Huber
@@ -109,6 +99,43 @@ public sealed class DqnLearner : IDisposable
         if (Updates % _cfg.TargetUpdateInterval == 0) UpdateTarget();
         _lastSize = b;
         return (lossSum / b, qSum / b);
+    }
+
+    /// <summary>
+    /// The TD targets y of the update (double Q or max, value rescaling as configured), without gradient, for
+    /// [B, obs] next observations and [B] rewards and discounts.
+    /// </summary>
+    public static Tensor Targets(DqnConfig cfg, QNetwork online, QNetwork target, Tensor next, Tensor rewards, Tensor discounts)
+    {
+        using var _ = no_grad();
+        var qNextTarget = target.forward(next);
+        var bootstrap = cfg.DoubleQ
+            ? qNextTarget.gather(1, online.forward(next).argmax(1, keepdim: true)).squeeze(1)
+            : qNextTarget.max(1).values;
+        return cfg.ValueRescaling
+            ? ValueRescaling.H(rewards.Plus(discounts * ValueRescaling.HInverse(bootstrap, cfg.RescalingEps)), cfg.RescalingEps)
+            : rewards.addcmul(discounts, bootstrap, Scalars.One);
+    }
+
+    /// <summary>
+    /// |δ| = |Q(s)[a] − y| of every row of <paramref name="block"/> under <paramref name="online"/> and
+    /// <paramref name="target"/>, with the same targets as <see cref="Update"/>: what an Ape-X actor computes with
+    /// its local network copies for the initial priorities of the transitions it sends to replay.
+    /// </summary>
+    public static void AbsTdErrors(DqnConfig cfg, QNetwork online, QNetwork target, TransitionBlock block, Span<float> into)
+    {
+        int b = block.Count, o = block.ObsSize;
+        if (into.Length < b) throw new ArgumentException($"room for {into.Length} TD errors, the block has {b} rows");
+        if (b == 0) return;
+        if (block.ActSize != 1) throw new ArgumentException($"DQN transitions hold one action index, the block has {block.ActSize} action floats");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var actions = new long[b];
+        for (int i = 0; i < b; i++) actions[i] = (long)block.Actions[i];
+        var y = Targets(cfg, online, target, BatchTensors.Rows(block.NextObs, b, o),
+            BatchTensors.Rows(block.Rewards, b, 1).view(b), BatchTensors.Rows(block.Discounts, b, 1).view(b));
+        var q = online.forward(BatchTensors.Rows(block.Obs, b, o)).gather(1, torch.tensor(actions, new long[] { b, 1 })).squeeze(1);
+        (q - y).abs().data<float>().CopyTo(into[..b]);
     }
 
     /// <summary>Hard copy (τ = 1) or Polyak blend θ⁻ ← τθ + (1 − τ)θ⁻.</summary>

@@ -65,8 +65,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
 
     /// <summary>Ape-X's ε for copy <paramref name="i"/> of <paramref name="count"/>: ε^(1 + α·i/(N − 1)) (ε itself when N = 1).</summary>
-    public static double ApexEpsilon(int i, int count, double epsilon, double alpha) =>
-        count <= 1 ? epsilon : Math.Pow(epsilon, 1 + alpha * i / (count - 1));
+    public static double ApexEpsilon(int i, int count, double epsilon, double alpha) => ApeX.ApexExploration.Epsilon(i, count, epsilon, alpha);
 
     /// <summary>The single linear ε schedule (epsilon_schedule = linear).</summary>
     public double LinearEpsilon(Progress p) =>

@@ -1,0 +1,140 @@
+using Astromech.Cluster.Serialization;
+
+namespace Astromech.Cluster.Messages;
+
+/// <summary>
+/// A message between Astromech roles (actor, replay, learner, parameter source). Every one is bound to the
+/// <see cref="AstromechSerializer"/>, which writes its fields with <see cref="WireWriter"/>: arrays as raw bytes.
+/// </summary>
+public interface IAstromechMessage
+{
+    /// <summary>Bytes <see cref="Write"/> will write.</summary>
+    int WireSize { get; }
+    void Write(ref WireWriter w);
+}
+
+// ---- replay shard ----
+
+/// <summary>Actor → replay: a block of n-step transitions (row-major) with one initial priority |δ| per row (or none: max priority).</summary>
+public sealed record InsertTransitions(int ObsSize, int ActSize, float[] Obs, float[] Actions, float[] Rewards, float[] Discounts, float[] NextObs, float[] Priorities) : IAstromechMessage
+{
+    public int Rows => Rewards.Length;
+    public int WireSize => 8 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(Rewards) + WireWriter.SizeOf(Discounts) + WireWriter.SizeOf(NextObs) + WireWriter.SizeOf(Priorities);
+    public void Write(ref WireWriter w)
+    {
+        w.Int(ObsSize); w.Int(ActSize);
+        w.Array<float>(Obs); w.Array<float>(Actions); w.Array<float>(Rewards); w.Array<float>(Discounts); w.Array<float>(NextObs); w.Array<float>(Priorities);
+    }
+    public static InsertTransitions Read(ref WireReader r) =>
+        new(r.Int(), r.Int(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<float>());
+}
+
+/// <summary>Replay → actor: whether the block went in (false: the rate limiter said wait; nothing was inserted), and the shard's insert count.</summary>
+public sealed record InsertResult(bool Accepted, long Inserted) : IAstromechMessage
+{
+    public int WireSize => 9;
+    public void Write(ref WireWriter w) { w.Bool(Accepted); w.Long(Inserted); }
+    public static InsertResult Read(ref WireReader r) => new(r.Bool(), r.Long());
+}
+
+/// <summary>Learner → replay: sample a batch with importance exponent β.</summary>
+public sealed record SampleRequest(int BatchSize, double Beta) : IAstromechMessage
+{
+    public int WireSize => 12;
+    public void Write(ref WireWriter w) { w.Int(BatchSize); w.Double(Beta); }
+    public static SampleRequest Read(ref WireReader r) => new(r.Int(), r.Double());
+}
+
+/// <summary>Replay → learner: a sampled batch (rows with their slots and keys for the priority update), or <see cref="Refused"/> when not allowed yet.</summary>
+public sealed record SampledBatch(bool Refused, int ObsSize, int ActSize, bool HasWeights, int[] Indices, long[] Keys, float[] Obs, float[] Actions,
+    float[] Rewards, float[] Discounts, float[] NextObs, float[] Weights) : IAstromechMessage
+{
+    public static SampledBatch Refusal(int obsSize, int actSize) =>
+        new(true, obsSize, actSize, false, System.Array.Empty<int>(), System.Array.Empty<long>(), System.Array.Empty<float>(), System.Array.Empty<float>(),
+            System.Array.Empty<float>(), System.Array.Empty<float>(), System.Array.Empty<float>(), System.Array.Empty<float>());
+    public int Rows => Indices.Length;
+    public int WireSize => 10 + WireWriter.SizeOf(Indices) + WireWriter.SizeOf(Keys) + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(Rewards)
+        + WireWriter.SizeOf(Discounts) + WireWriter.SizeOf(NextObs) + WireWriter.SizeOf(Weights);
+    public void Write(ref WireWriter w)
+    {
+        w.Bool(Refused); w.Int(ObsSize); w.Int(ActSize); w.Bool(HasWeights);
+        w.Array<int>(Indices); w.Array<long>(Keys); w.Array<float>(Obs); w.Array<float>(Actions); w.Array<float>(Rewards); w.Array<float>(Discounts);
+        w.Array<float>(NextObs); w.Array<float>(Weights);
+    }
+    public static SampledBatch Read(ref WireReader r) => new(r.Bool(), r.Int(), r.Int(), r.Bool(), r.Array<int>(), r.Array<long>(), r.Array<float>(),
+        r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<float>());
+}
+
+/// <summary>Learner → replay: new priorities |δ| for sampled rows (slots and keys from the batch).</summary>
+public sealed record UpdatePriorities(int[] Indices, long[] Keys, float[] TdErrors) : IAstromechMessage
+{
+    public int WireSize => WireWriter.SizeOf(Indices) + WireWriter.SizeOf(Keys) + WireWriter.SizeOf(TdErrors);
+    public void Write(ref WireWriter w) { w.Array<int>(Indices); w.Array<long>(Keys); w.Array<float>(TdErrors); }
+    public static UpdatePriorities Read(ref WireReader r) => new(r.Array<int>(), r.Array<long>(), r.Array<float>());
+}
+
+/// <summary>Replay → learner: rows whose priority was applied (the others were overwritten since sampled).</summary>
+public sealed record PrioritiesUpdated(int Applied) : IAstromechMessage
+{
+    public int WireSize => 4;
+    public void Write(ref WireWriter w) => w.Int(Applied);
+    public static PrioritiesUpdated Read(ref WireReader r) => new(r.Int());
+}
+
+/// <summary>Anyone → replay: its size and counters.</summary>
+public sealed record GetReplayStats() : IAstromechMessage
+{
+    public int WireSize => 0;
+    public void Write(ref WireWriter w) { }
+    public static GetReplayStats Read(ref WireReader r) => new();
+}
+
+public sealed record ReplayStatsReply(int Size, int Capacity, long Inserted, long Sampled, long PriorityUpdates, long StalePriorityUpdates) : IAstromechMessage
+{
+    public int WireSize => 40;
+    public void Write(ref WireWriter w) { w.Int(Size); w.Int(Capacity); w.Long(Inserted); w.Long(Sampled); w.Long(PriorityUpdates); w.Long(StalePriorityUpdates); }
+    public static ReplayStatsReply Read(ref WireReader r) => new(r.Int(), r.Int(), r.Long(), r.Long(), r.Long(), r.Long());
+}
+
+// ---- parameter source ----
+
+/// <summary>Learner → parameter source: a new version of the parameters as one flat vector.</summary>
+public sealed record PublishParameters(long Version, float[] Values) : IAstromechMessage
+{
+    public int WireSize => 8 + WireWriter.SizeOf(Values);
+    public void Write(ref WireWriter w) { w.Long(Version); w.Array<float>(Values); }
+    public static PublishParameters Read(ref WireReader r) => new(r.Long(), r.Array<float>());
+}
+
+/// <summary>Parameter source → learner: the version now served.</summary>
+public sealed record ParametersPublished(long Version) : IAstromechMessage
+{
+    public int WireSize => 8;
+    public void Write(ref WireWriter w) => w.Long(Version);
+    public static ParametersPublished Read(ref WireReader r) => new(r.Long());
+}
+
+/// <summary>Actor → parameter source: the newest parameters, if newer than <see cref="HaveVersion"/>.</summary>
+public sealed record GetParameters(long HaveVersion) : IAstromechMessage
+{
+    public int WireSize => 8;
+    public void Write(ref WireWriter w) => w.Long(HaveVersion);
+    public static GetParameters Read(ref WireReader r) => new(r.Long());
+}
+
+/// <summary>Parameter source → actor: the newest parameters, or <see cref="UpToDate"/> with no values when the actor already has them.</summary>
+public sealed record ParametersReply(bool UpToDate, long Version, float[] Values) : IAstromechMessage
+{
+    public int WireSize => 9 + WireWriter.SizeOf(Values);
+    public void Write(ref WireWriter w) { w.Bool(UpToDate); w.Long(Version); w.Array<float>(Values); }
+    public static ParametersReply Read(ref WireReader r) => new(r.Bool(), r.Long(), r.Array<float>());
+}
+
+/// <summary>A role's refusal of a request it cannot serve (shape mismatch, stale version): the message names what is wrong.</summary>
+public sealed record RoleError(string Message) : IAstromechMessage
+{
+    private byte[] Utf8 => System.Text.Encoding.UTF8.GetBytes(Message);
+    public int WireSize => WireWriter.SizeOf(Utf8);
+    public void Write(ref WireWriter w) => w.Array<byte>(Utf8);
+    public static RoleError Read(ref WireReader r) => new(System.Text.Encoding.UTF8.GetString(r.Array<byte>()));
+}

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Astromech.Agents.Dqn;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Nn;
+using Astromech.Parameters;
+using Astromech.Replay;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.ApeX;
+
+/// <summary>
+/// Ape-X DQN embedded in one process. <c>actors</c> threads each run an <see cref="ApexActor"/> (its own env
+/// copies, network copies and ε's) and insert blocks of n-step transitions with actor-computed priorities through
+/// an <see cref="IReplayClient"/>; one learner thread samples prioritized batches from it, runs the
+/// <see cref="DqnLearner"/> update (double Q, dueling, n-step targets) and writes the priorities back, and every
+/// publish_interval updates publishes its online and target parameters, versioned by its update count, to an
+/// <see cref="IParameterPublisher"/>, from which actors pull through an <see cref="IParameterSource"/> every
+/// param_sync_interval steps. Here the replay client is a <see cref="ReplayShard"/> and the parameter source a
+/// <see cref="ParameterStore"/>, both plain objects; a cluster swaps in message-passing implementations of the
+/// same interfaces without touching the actor or learner code.
+/// </summary>
+public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
+{
+    private readonly ApexConfig _cfg;
+    private readonly DqnConfig _dqn;
+    private readonly int _obsSize, _numActions;
+    private readonly Rng _actRng;
+    private ParameterStore _parameters = new();
+    private IReplayClient _replay;
+    private IParameterSource? _remoteSource;
+    private IParameterPublisher? _remotePublisher;
+    private long _learnerTicks, _learnerUpdatesThisStart;
+    private long _publishedVersion = -1, _publishCount;
+    private long _insertTickets, _insertServing;
+    private long _lagSum, _lagCount, _lagMax, _blocksInserted, _insertWaits;
+
+    public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    {
+        if (actionSpace is not Discrete discrete)
+            throw new ArgumentException($"apex needs a Discrete action space, but the env's action space is {actionSpace}");
+        if (observationSpace is not Box)
+            throw new ArgumentException($"apex needs a Box observation space, but the env's observation space is {observationSpace}");
+        _cfg = cfg;
+        _dqn = cfg.ToDqnConfig();
+        ObservationSpace = observationSpace;
+        ActionSpace = actionSpace;
+        _obsSize = observationSpace.FlatSize;
+        _numActions = discrete.N;
+        _actRng = new Rng(unchecked(seed + 7919));
+        manual_seed(seed);
+        Learner = new DqnLearner(_dqn, _obsSize, _numActions);
+        var table = new PrioritizedReplay(cfg.ReplayCapacity, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps);
+        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
+        Shard = new ReplayShard(table, limiter, unchecked(seed + 104_729));
+        _replay = Shard;
+    }
+
+    /// <summary>
+    /// Replaces the in-process replay and parameter source with other implementations (a cluster's remote
+    /// clients) before <see cref="Start"/>; the actor and learner loops are unchanged. A replay that is not this
+    /// agent's own <see cref="Shard"/> is not saved in checkpoints (its host owns it).
+    /// </summary>
+    public void UseEndpoints(IReplayClient replay, IParameterSource source, IParameterPublisher publisher)
+    {
+        _replay = replay ?? throw new ArgumentNullException(nameof(replay));
+        _remoteSource = source ?? throw new ArgumentNullException(nameof(source));
+        _remotePublisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
+    }
+
+    private IParameterSource Source => _remoteSource ?? _parameters;
+    private IParameterPublisher Publisher => _remotePublisher ?? _parameters;
+
+    public string Algo => "apex";
+    public Space ObservationSpace { get; }
+    public Space ActionSpace { get; }
+    public ApexConfig Config => _cfg;
+    public DqnLearner Learner { get; }
+    /// <summary>The in-process replay (the actors' and learner's <see cref="IReplayClient"/>).</summary>
+    public ReplayShard Shard { get; }
+    /// <summary>The in-process parameter source.</summary>
+    public ParameterStore Parameters => _parameters;
+    public long Updates => Learner.Updates;
+    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    /// <summary>Mean of (learner updates − actor parameter version) over the inserted blocks.</summary>
+    public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
+
+    /// <summary>ε of env copy <paramref name="copy"/> of actor <paramref name="actor"/>: Ape-X's ε_i over all actors × num_envs copies.</summary>
+    public double EpsilonOf(int actor, int copy) =>
+        ApexExploration.Epsilon(actor * _cfg.NumEnvs + copy, _cfg.Actors * _cfg.NumEnvs, _cfg.ApexEpsilon, _cfg.ApexAlpha);
+
+    public void Start(ConcurrentRun run)
+    {
+        _insertTickets = _insertServing = 0;
+        _learnerTicks = 0;
+        _learnerUpdatesThisStart = 0;
+        // The actors start from the learner's parameters: publish them unless the source already has this version.
+        if (Source.GetNewer(Learner.Updates - 1) is null) PublishTo(Publisher);
+        for (int a = 0; a < _cfg.Actors; a++)
+        {
+            int actor = a;
+            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+            run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, _replay, Source));
+        }
+        run.StartWorker("apex-learner", () => LearnerLoop(run, _replay, Publisher));
+    }
+
+    private void ActorLoop(ConcurrentRun run, int actorIndex, int seed, IReplayClient replay, IParameterSource parameters)
+    {
+        var eps = new double[_cfg.NumEnvs];
+        for (int i = 0; i < eps.Length; i++) eps[i] = EpsilonOf(actorIndex, i);
+        using var actor = new ApexActor(run.MakeEnv, _cfg, _obsSize, _numActions, eps, new Rng(seed), seed);
+        actor.Pull(parameters);
+        bool pending = false;
+        long k = 0, ticket = 0;
+        while (run.SafePoint())
+        {
+            if (pending)
+            {
+                // First come, first served: when the rate limiter holds inserts back, the actor that has waited
+                // longest goes next (polling alone let one actor starve for thousands of updates).
+                if (Interlocked.Read(ref _insertServing) != ticket || !replay.TryInsert(actor.Block, actor.Priorities))
+                {
+                    Interlocked.Increment(ref _insertWaits);
+                    Thread.Sleep(1);
+                    continue;
+                }
+                Interlocked.Increment(ref _insertServing);
+                long lag = Math.Max(0, Learner.Updates - actor.ParameterVersion);
+                Interlocked.Add(ref _lagSum, lag);
+                Interlocked.Increment(ref _lagCount);
+                InterlockedMax(ref _lagMax, lag);
+                Interlocked.Increment(ref _blocksInserted);
+                actor.Block.Clear();
+                pending = false;
+            }
+            actor.Step();
+            k++;
+            foreach (var e in actor.Completed) run.EndEpisode(e.Return, e.Length);
+            actor.ClearCompleted();
+            if (k % _cfg.ParamSyncInterval == 0) actor.Pull(parameters);
+            if (actor.BlockReady)
+            {
+                actor.ComputePriorities();
+                pending = true;
+                ticket = Interlocked.Increment(ref _insertTickets) - 1;
+            }
+            if (!run.AddSteps(_cfg.NumEnvs)) return;
+        }
+    }
+
+    /// <summary>Publishes the learner's online and target parameters, versioned by its update count.</summary>
+    private void PublishTo(IParameterPublisher publisher)
+    {
+        publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target));
+        Interlocked.Exchange(ref _publishedVersion, Learner.Updates);
+        Interlocked.Increment(ref _publishCount);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        long cur;
+        while (value > (cur = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, cur) != cur) { }
+    }
+
+    private void LearnerLoop(ConcurrentRun run, IReplayClient replay, IParameterPublisher publisher)
+    {
+        var batch = new ReplayBatch(_cfg.BatchSize, _obsSize, 1);
+        while (run.SafePoint())
+        {
+            if (!replay.TrySample(_cfg.BatchSize, _cfg.PriorityBeta, batch))
+            {
+                Thread.Sleep(1);
+                continue;
+            }
+            long t0 = Stopwatch.GetTimestamp();
+            var (loss, meanQ) = Learner.Update(batch);
+            replay.UpdatePriorities(batch.Indices.AsSpan(0, batch.Size), batch.Keys.AsSpan(0, batch.Size), Learner.LastTdErrors);
+            if (Learner.Updates % _cfg.PublishInterval == 0) PublishTo(publisher);
+            _learnerTicks += Stopwatch.GetTimestamp() - t0;
+            _learnerUpdatesThisStart++;
+            var stats = replay.Stats;
+            run.ReportMetrics(new Dictionary<string, double>
+            {
+                ["train/loss"] = loss,
+                ["train/mean_q"] = meanQ,
+                ["train/updates"] = Learner.Updates,
+                ["train/replay_size"] = stats.Size,
+                ["train/replay_inserted"] = stats.Inserted,
+                ["train/policy_lag"] = MeanPolicyLag,
+                ["time/learner_updates_per_second"] = LearnerUpdatesPerSecond,
+            });
+        }
+    }
+
+    // ---- evaluation ----
+
+    /// <summary>Acts with the learner's online network: greedy, or with the greediest actor's ε when not deterministic.</summary>
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
+    {
+        int rows = observations.Length / _obsSize;
+        if (rows * _obsSize != observations.Length || actions.Length != rows)
+            throw new ArgumentException($"apex: {observations.Length} observation floats do not make rows of {_obsSize} matching {actions.Length} actions");
+        var greedy = new int[rows];
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            Learner.Online.forward(tensor(observations.ToArray(), new long[] { rows, _obsSize })).argmax(1).to_type(ScalarType.Int32).data<int>().CopyTo(greedy);
+        double eps = deterministic ? 0 : Math.Pow(_cfg.ApexEpsilon, 1 + _cfg.ApexAlpha);
+        for (int i = 0; i < rows; i++)
+            actions[i] = eps > 0 && _actRng.NextDouble() < eps ? _actRng.Next(_numActions) : greedy[i];
+    }
+
+    // ---- stats and checkpoints ----
+
+    public JsonObject AgentStats()
+    {
+        var s = _replay.Stats;
+        return new JsonObject
+        {
+            ["actors"] = _cfg.Actors,
+            ["replay"] = ReferenceEquals(_replay, Shard) ? "in-process" : _replay.GetType().Name,
+            ["learner_updates"] = Learner.Updates,
+            ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 2),
+            ["replay_size"] = s.Size,
+            ["transitions_inserted"] = s.Inserted,
+            ["transitions_sampled"] = s.Sampled,
+            ["stale_priority_updates"] = s.StalePriorityUpdates,
+            ["blocks_inserted"] = Interlocked.Read(ref _blocksInserted),
+            ["actor_insert_waits"] = Interlocked.Read(ref _insertWaits),
+            ["parameter_version"] = Interlocked.Read(ref _publishedVersion),
+            ["parameter_sets_published"] = Interlocked.Read(ref _publishCount),
+            ["policy_lag_mean"] = double.IsNaN(MeanPolicyLag) ? null : Math.Round(MeanPolicyLag, 2),
+            ["policy_lag_max"] = Interlocked.Read(ref _lagMax),
+        };
+    }
+
+    /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay shard.</summary>
+    public void Save(Checkpoint c)
+    {
+        c.SetJson("apex/config", ConfigBinder.ToJson(_cfg));
+        c.SetJson("apex/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions });
+        c.SetJson("apex/counters", new JsonObject { ["updates"] = Learner.Updates });
+        c.SetModule("apex/online", Learner.Online);
+        c.SetModule("apex/target", Learner.Target);
+        c.SetOptimizer("apex/optimizer", Learner.Optimizer);
+        c.SetRng("apex/act_rng", _actRng);
+        if (ReferenceEquals(_replay, Shard)) Shard.Save(c, "apex/replay");
+    }
+
+    public void Load(Checkpoint c)
+    {
+        var shape = c.GetJsonNode("apex/shape");
+        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
+        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
+        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<ApexConfig>(c.GetJsonNode("apex/config").AsObject()));
+        var mine = ConfigBinder.ToJson(_cfg);
+        foreach (var key in new[] { "hidden", "dueling", "replay_capacity" })
+            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        c.LoadModule("apex/online", Learner.Online);
+        c.LoadModule("apex/target", Learner.Target);
+        c.LoadOptimizer("apex/optimizer", Learner.Optimizer);
+        c.RestoreRng("apex/act_rng", _actRng);
+        Learner.SetUpdates((long)c.GetJsonNode("apex/counters")["updates"]!);
+        if (c.Contains("apex/replay/table")) Shard.Load(c, "apex/replay");
+        _parameters = new ParameterStore(); // versions restart from the loaded update count at the next Start
+    }
+
+    public void Dispose() => Learner.Dispose();
+}
