@@ -17,16 +17,37 @@ public sealed class SpaceInvaders : MinAtarGame
         FriendlyBulletChannel = 4, EnemyBulletChannel = 5;
     public const int ShotCoolDown = 5, InitialMoveInterval = 12, EnemyShotInterval = 10;
 
-    // Row-major 10×10 maps; 1 = occupied.
-    private readonly bool[] _aliens = new bool[Cells], _friendly = new bool[Cells], _enemy = new bool[Cells];
-    private readonly bool[] _scratch = new bool[Cells];
-    private int _pos, _alienDir, _moveInterval, _alienMoveTimer, _alienShotTimer, _rampIndex, _shotTimer, _alienCount;
+    // Row-major 10×10 bitmaps: bit y·10 + x is set when cell (y, x) is occupied.
+    private static readonly UInt128 All = (UInt128.One << Cells) - 1;
+    private static readonly UInt128 Row0 = (UInt128.One << Size) - 1;
+    private static readonly UInt128 Row9 = Row0 << (9 * Size);
+    private static readonly UInt128 Col0 = ColumnMask(0), Col9 = ColumnMask(9);
+    private static readonly UInt128 Wave = WaveMask();
+    private UInt128 _aliens, _friendly, _enemy;
+    private int _pos, _alienDir, _moveInterval, _alienMoveTimer, _alienShotTimer, _rampIndex, _shotTimer;
+
+    private static UInt128 ColumnMask(int x)
+    {
+        UInt128 m = 0;
+        for (int y = 0; y < Size; y++) m |= UInt128.One << (y * Size + x);
+        return m;
+    }
+
+    private static UInt128 WaveMask()
+    {
+        UInt128 m = 0;
+        for (int y = 0; y < 4; y++)
+            for (int x = 2; x < 8; x++) m |= UInt128.One << (y * Size + x);
+        return m;
+    }
+
+    private static UInt128 Bit(int y, int x) => UInt128.One << (y * Size + x);
 
     public SpaceInvaders(bool minimalActionSet = false)
         : base(6, new[] { NoOp, Left, Right, Fire }, minimalActionSet) { }
 
     public int CannonX => _pos;
-    public int AliensLeft => _alienCount;
+    public int AliensLeft => (int)UInt128.PopCount(_aliens);
     /// <summary>−1: aliens move left; +1: right.</summary>
     public int AlienDirection => _alienDir;
     public int MoveInterval => _moveInterval;
@@ -35,10 +56,8 @@ public sealed class SpaceInvaders : MinAtarGame
     protected override void ResetGame()
     {
         _pos = 5;
-        Array.Clear(_friendly);
-        Array.Clear(_enemy);
-        Array.Clear(_aliens);
-        FillAliens();
+        _friendly = _enemy = 0;
+        _aliens = Wave;
         _alienDir = -1;
         _moveInterval = InitialMoveInterval;
         _alienMoveTimer = _moveInterval;
@@ -47,103 +66,62 @@ public sealed class SpaceInvaders : MinAtarGame
         _shotTimer = 0;
     }
 
-    private void FillAliens()
-    {
-        for (int y = 0; y < 4; y++)
-            for (int x = 2; x < 8; x++) _aliens[y * Size + x] = true;
-        _alienCount = 24;
-    }
-
     protected override int Act(int a, out bool terminal)
     {
-        int r = 0;
         terminal = false;
         if (a == Fire && _shotTimer == 0)
         {
-            _friendly[9 * Size + _pos] = true;
+            _friendly |= Bit(9, _pos);
             _shotTimer = ShotCoolDown;
         }
         else if (a == Left) _pos = Math.Max(0, _pos - 1);
         else if (a == Right) _pos = Math.Min(9, _pos + 1);
 
-        // Cannon bullets rise one row; those in the top row leave.
-        Array.Copy(_friendly, Size, _friendly, 0, Cells - Size);
-        Array.Clear(_friendly, Cells - Size, Size);
-        // Alien bullets fall one row; those in the bottom row leave.
-        Array.Copy(_enemy, 0, _enemy, Size, Cells - Size);
-        Array.Clear(_enemy, 0, Size);
-        if (_enemy[9 * Size + _pos]) terminal = true;
+        // Cannon bullets rise one row (those in the top row leave); alien bullets fall one (those in the bottom row leave).
+        _friendly >>= Size;
+        _enemy = (_enemy << Size) & All;
+        var cannon = Bit(9, _pos);
+        if ((_enemy & cannon) != 0) terminal = true;
 
-        if (_aliens[9 * Size + _pos]) terminal = true;
+        if ((_aliens & cannon) != 0) terminal = true;
         if (_alienMoveTimer == 0)
         {
-            _alienMoveTimer = Math.Min(_alienCount, _moveInterval);
-            if ((_alienDir < 0 && ColumnOccupied(0)) || (_alienDir > 0 && ColumnOccupied(9)))
+            _alienMoveTimer = Math.Min(AliensLeft, _moveInterval);
+            if ((_alienDir < 0 && (_aliens & Col0) != 0) || (_alienDir > 0 && (_aliens & Col9) != 0))
             {
                 _alienDir = -_alienDir;
-                if (RowOccupied(9)) terminal = true;
-                ShiftDown();
+                if ((_aliens & Row9) != 0) terminal = true;
+                // Down one row; the bottom row wraps to the top, as the reference's roll does (only on a terminal step).
+                _aliens = ((_aliens << Size) & All) | (_aliens >> (9 * Size));
             }
-            else ShiftSideways(_alienDir);
-            if (_aliens[9 * Size + _pos]) terminal = true;
+            // Sideways: the edge check above guarantees no alien leaves the grid.
+            else _aliens = _alienDir < 0 ? _aliens >> 1 : _aliens << 1;
+            if ((_aliens & cannon) != 0) terminal = true;
         }
         if (_alienShotTimer == 0)
         {
             _alienShotTimer = EnemyShotInterval;
-            if (NearestAlien(out int ay, out int ax)) _enemy[ay * Size + ax] = true;
+            if (NearestAlien(out int ay, out int ax)) _enemy |= Bit(ay, ax);
         }
 
-        for (int i = 0; i < Cells; i++)
-        {
-            if (_aliens[i] && _friendly[i])
-            {
-                _aliens[i] = _friendly[i] = false;
-                _alienCount--;
-                r++;
-            }
-        }
+        var kills = _aliens & _friendly;
+        int r = (int)UInt128.PopCount(kills);
+        _aliens &= ~kills;
+        _friendly &= ~kills;
 
         if (_shotTimer > 0) _shotTimer--;
         _alienMoveTimer--;
         _alienShotTimer--;
-        if (_alienCount == 0)
+        if (_aliens == 0)
         {
             if (_moveInterval > 6 && DifficultyRamping)
             {
                 _moveInterval--;
                 _rampIndex++;
             }
-            FillAliens();
+            _aliens = Wave;
         }
         return r;
-    }
-
-    private bool ColumnOccupied(int x)
-    {
-        for (int y = 0; y < Size; y++) if (_aliens[y * Size + x]) return true;
-        return false;
-    }
-
-    private bool RowOccupied(int y)
-    {
-        for (int x = 0; x < Size; x++) if (_aliens[y * Size + x]) return true;
-        return false;
-    }
-
-    // Both shifts wrap around, as the reference's roll does (a wrapped row only happens on a terminal step).
-    private void ShiftDown()
-    {
-        Array.Copy(_aliens, _scratch, Cells);
-        Array.Copy(_scratch, 0, _aliens, Size, Cells - Size);
-        Array.Copy(_scratch, Cells - Size, _aliens, 0, Size);
-    }
-
-    private void ShiftSideways(int dir)
-    {
-        Array.Copy(_aliens, _scratch, Cells);
-        for (int y = 0; y < Size; y++)
-            for (int x = 0; x < Size; x++)
-                _aliens[y * Size + (x + dir + Size) % Size] = _scratch[y * Size + x];
     }
 
     /// <summary>The lowest alien of the occupied column nearest the cannon (ties: the left column).</summary>
@@ -155,15 +133,12 @@ public sealed class SpaceInvaders : MinAtarGame
             {
                 int c = _pos + s * d;
                 if (c < 0 || c > 9 || (d == 0 && s == 1)) continue;
-                for (int row = Size - 1; row >= 0; row--)
-                {
-                    if (_aliens[row * Size + c])
-                    {
-                        y = row;
-                        x = c;
-                        return true;
-                    }
-                }
+                var col = _aliens & (Col0 << c);
+                if (col == 0) continue;
+                int top = 127 - (int)UInt128.LeadingZeroCount(col);
+                y = top / Size;
+                x = c;
+                return true;
             }
         }
         y = x = -1;
@@ -173,24 +148,32 @@ public sealed class SpaceInvaders : MinAtarGame
     protected override void Render(Span<float> obs)
     {
         Set(obs, CannonChannel, 9, _pos);
-        var alien = obs.Slice(AlienChannel * Cells, Cells);
-        var dir = obs.Slice((_alienDir < 0 ? AlienLeftChannel : AlienRightChannel) * Cells, Cells);
-        var friendly = obs.Slice(FriendlyBulletChannel * Cells, Cells);
-        var enemy = obs.Slice(EnemyBulletChannel * Cells, Cells);
-        for (int i = 0; i < Cells; i++)
+        Scatter(obs.Slice(AlienChannel * Cells, Cells), _aliens);
+        Scatter(obs.Slice((_alienDir < 0 ? AlienLeftChannel : AlienRightChannel) * Cells, Cells), _aliens);
+        Scatter(obs.Slice(FriendlyBulletChannel * Cells, Cells), _friendly);
+        Scatter(obs.Slice(EnemyBulletChannel * Cells, Cells), _enemy);
+    }
+
+    private static void Scatter(Span<float> plane, UInt128 bits)
+    {
+        ulong lo = (ulong)bits, hi = (ulong)(bits >> 64);
+        while (lo != 0)
         {
-            if (_aliens[i]) { alien[i] = 1f; dir[i] = 1f; }
-            if (_friendly[i]) friendly[i] = 1f;
-            if (_enemy[i]) enemy[i] = 1f;
+            plane[System.Numerics.BitOperations.TrailingZeroCount(lo)] = 1f;
+            lo &= lo - 1;
+        }
+        while (hi != 0)
+        {
+            plane[64 + System.Numerics.BitOperations.TrailingZeroCount(hi)] = 1f;
+            hi &= hi - 1;
         }
     }
 
     /// <summary>Test hook: replaces the aliens by the given cells.</summary>
     internal void SetAliens(params (int Y, int X)[] cells)
     {
-        Array.Clear(_aliens);
-        foreach (var (y, x) in cells) _aliens[y * Size + x] = true;
-        _alienCount = cells.Length;
+        _aliens = 0;
+        foreach (var (y, x) in cells) _aliens |= Bit(y, x);
     }
 
     internal void SetCannon(int x) => _pos = x;
