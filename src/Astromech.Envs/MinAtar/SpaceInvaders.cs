@@ -178,5 +178,9 @@ public sealed class SpaceInvaders : MinAtarGame
 
     internal void SetCannon(int x) => _pos = x;
 
-    internal void SetTimers(int alienMoveTimer, int alienShotTimer) { _alienMoveTimer = alienMoveTimer; _alienShotTimer = alienShotTimer; }
+    internal void SetTimers(int? alienMoveTimer, int? alienShotTimer)
+    {
+        _alienMoveTimer = alienMoveTimer ?? _alienMoveTimer;
+        _alienShotTimer = alienShotTimer ?? _alienShotTimer;
+    }
 }
