@@ -22,6 +22,9 @@ public sealed class ConvTorso : Module<Tensor, Tensor>
     public int InputSize => Channels * Height * Width;
     public int OutputSize => _fc.OutputSize;
 
+    /// <summary>The fully connected layers after the convolution, in order (for custom initialization).</summary>
+    public IReadOnlyList<TorchSharp.Modules.Linear> Linears => _fc.Linears;
+
     public ConvTorso(int channels, int height, int width, IReadOnlyList<int> hidden, int filters = 16, int kernel = 3, string name = "torso")
         : base(name)
     {

@@ -59,4 +59,23 @@ public class ConvTorsoTests
         Assert.Equal(new long[] { 3, 4 }, q.forward(torch.rand(3, 600)).shape);
         Assert.Contains(q.named_modules(), m => m.module is ConvTorso);
     }
+
+    [Fact]
+    public void RecurrentQNetworkAndActorCriticTakeTheConvTorsoForImages()
+    {
+        torch.manual_seed(2);
+        using var scope = NewDisposeScope();
+        using var rq = RecurrentQNetwork.Create(new[] { 4, 10, 10 }, 3, new[] { 128 }, lstmSize: 32);
+        Assert.Contains(rq.named_modules(), m => m.module is ConvTorso);
+        var (h, c) = rq.ZeroState(2);
+        var (q, _, _) = rq.Unroll(torch.rand(5, 2, 400), torch.zeros(new long[] { 5, 2 }, ScalarType.Int64), torch.zeros(5, 2), h, c);
+        Assert.Equal(new long[] { 5, 2, 3 }, q.shape);
+
+        using var ac = new ActorCriticNetwork(new[] { 7, 10, 10 }, new Astromech.Envs.Spaces.Discrete(3), new[] { 128 }, Activation.Tanh,
+            shareTorso: false, orthogonalInit: true, logStdInit: 0, TorsoKind.Auto);
+        Assert.Equal(2, ac.named_modules().Count(m => m.module is ConvTorso)); // one for the policy, one for the value
+        var (logits, value) = ac.forward(torch.rand(4, 700));
+        Assert.Equal(new long[] { 4, 3 }, logits.shape);
+        Assert.Equal(new long[] { 4 }, value.shape);
+    }
 }

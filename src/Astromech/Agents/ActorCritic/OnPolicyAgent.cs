@@ -54,7 +54,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         ActionSize = actionSpace.FlatSize;
         Rng = new Rng(seed);
         torch.manual_seed(seed);
-        Network = cfg.BuildNetwork(ObsSize, actionSpace);
+        Network = cfg.BuildNetwork(observationSpace.Shape, actionSpace);
         Optimizer = CreateOptimizer(Network.parameters());
         _sampler = new PolicySampler(Network, actionSpace);
         Buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, ObsSize, ActionSize);
