@@ -5,7 +5,7 @@ namespace Astromech.Envs.MinAtar;
 /// <summary>
 /// Registers the five MinAtar games as <c>MinAtar/&lt;Game&gt;-v0</c> (all 6 actions) and <c>MinAtar/&lt;Game&gt;-v1</c>
 /// (the game's minimal action set), the ids of the reference's Gymnasium registration. No time limit is registered,
-/// as there (Freeway ends itself after 2500 frames); pass <c>--max-episode-steps</c> where one is wanted.
+/// as there (Freeway ends itself after 2500 frames); <c>EnvRegistry.Make(id, maxEpisodeSteps: n)</c> adds one.
 /// </summary>
 public static class MinAtarGames
 {
