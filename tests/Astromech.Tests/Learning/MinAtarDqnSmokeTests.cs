@@ -23,7 +23,7 @@ public class MinAtarDqnSmokeTests
         torch.set_num_threads(1);
         const string id = "MinAtar/Breakout-v1";
         string preset = Path.Combine(RepoPaths.Root(), "configs", "dqn", "MinAtar", "Breakout-v1.json");
-        var cfg = ConfigBinder.BindFile<DqnConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval", "eval_episodes" })
+        var cfg = ConfigBinder.BindFile<DqnConfig>(preset, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval", "eval_episodes", "checkpoint_interval" })
             with { BufferSize = 5000, LearningStarts = 500 }; // small replay for the test
         Assert.Equal(TorsoKind.Conv, cfg.Torso);
         Assert.Equal(DqnOptimizer.Rmsprop, cfg.Optimizer);
