@@ -86,6 +86,23 @@ public class CliTests
     }
 
     [Fact]
+    public void MinAtarIdsWithASlashFindTheirPresetAndBench()
+    {
+        var (code, output, err) = CliRunner.Run("list", "algos");
+        Assert.True(code == 0, err);
+        Assert.Contains("configs/dqn/MinAtar/Breakout-v1.json", output);
+        var bench = CliRunner.Run("bench", "env", "MinAtar/Breakout-v1", "--envs", "1", "--steps", "20000");
+        Assert.True(bench.Code == 0, bench.Err);
+        var j = JsonNode.Parse(bench.Out.Trim())!.AsObject();
+        Assert.Equal("MinAtar/Breakout-v1", (string)j["env"]!);
+        Assert.True((long)j["episodes"]! > 0); // Breakout episodes under random play last tens of frames
+        var train = CliRunner.Run("train", "--algo", "dqn", "--env", "MinAtar/Breakout-v1", "--steps", "400", "--out", TempDir(),
+            "--no-progress", "--eval-episodes", "1", "--set", "learning_starts=100", "--set", "buffer_size=1000");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("configs/dqn/MinAtar/Breakout-v1.json", train.Out);
+    }
+
+    [Fact]
     public void BenchEnvPrintsStepsPerSecond()
     {
         var (code, output, err) = CliRunner.Run("bench", "env", "CartPole-v1", "--envs", "8", "--steps", "20000");

@@ -16,17 +16,24 @@ internal static class RunSetup
     public static readonly string[] RunKeys =
         { "algo", "env", "steps", "seed", "env_args", "eval_episodes", "eval_interval", "checkpoint_interval" };
 
-    /// <summary>The ready-made config shipped for (algo, env), from configs/ embedded in this program, or null.</summary>
+    /// <summary>
+    /// The ready-made config shipped for (algo, env), from configs/ embedded in this program, or null. An id with a
+    /// namespace maps to a subfolder: MinAtar/Breakout-v1 → configs/dqn/MinAtar/Breakout-v1.json.
+    /// </summary>
     public static (JsonObject Json, string Name)? Preset(string algo, string env)
     {
         string name = $"configs/{algo}/{env}.json";
-        using var s = Assembly.GetExecutingAssembly().GetManifestResourceStream(name);
+        var asm = Assembly.GetExecutingAssembly();
+        // Resource names carry the build machine's folder separator for subfolders (a backslash on Windows).
+        string? resource = asm.GetManifestResourceNames().FirstOrDefault(n => n.Replace('\\', '/') == name);
+        if (resource is null) return null;
+        using var s = asm.GetManifestResourceStream(resource);
         if (s is null) return null;
         return (ParseObject(new StreamReader(s).ReadToEnd(), name), name);
     }
 
     public static IEnumerable<string> PresetNames() =>
-        Assembly.GetExecutingAssembly().GetManifestResourceNames().Where(n => n.StartsWith("configs/")).OrderBy(n => n);
+        Assembly.GetExecutingAssembly().GetManifestResourceNames().Select(n => n.Replace('\\', '/')).Where(n => n.StartsWith("configs/")).OrderBy(n => n);
 
     public static JsonObject LoadFile(string path)
     {

@@ -23,7 +23,11 @@ public abstract class Env : IEnv
 
     public IReadOnlyDictionary<string, object>? Reset(Span<float> obs, int? seed = null)
     {
-        if (seed is int s) Rng.Seed(s);
+        if (seed is int s)
+        {
+            Rng.Seed(s);
+            OnSeeded();
+        }
         _needsReset = false;
         return ResetCore(obs);
     }
@@ -39,6 +43,13 @@ public abstract class Env : IEnv
         if (r.Terminated || r.Truncated) _needsReset = true;
         return r;
     }
+
+    /// <summary>
+    /// Called by a seeded <c>Reset</c> right after the RNG is reseeded and before <see cref="ResetCore"/>: an env
+    /// whose state outlives episodes (e.g. MinAtar's sticky last action) clears it here, so a seeded reset starts
+    /// exactly like a fresh env.
+    /// </summary>
+    protected virtual void OnSeeded() { }
 
     protected string Name => Spec?.Id ?? GetType().Name;
 

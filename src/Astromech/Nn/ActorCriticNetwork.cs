@@ -15,8 +15,8 @@ namespace Astromech.Nn;
 /// </summary>
 public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tensor Value)>
 {
-    private readonly Mlp _policyTorso;
-    private readonly Mlp? _valueTorso;
+    private readonly Module<Tensor, Tensor> _policyTorso;
+    private readonly Module<Tensor, Tensor>? _valueTorso;
     private readonly TorchSharp.Modules.Linear _policyHead;
     private readonly TorchSharp.Modules.Linear _valueHead;
     private readonly TorchSharp.Modules.Parameter? _logStd;
@@ -30,8 +30,18 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     public int NumActions { get; }
 
     public ActorCriticNetwork(int obsSize, Space actionSpace, IReadOnlyList<int> hidden, Activation activation,
-        bool shareTorso, bool orthogonalInit = true, double logStdInit = 0.0) : base("actor_critic")
+        bool shareTorso, bool orthogonalInit = true, double logStdInit = 0.0)
+        : this(new[] { obsSize }, actionSpace, hidden, activation, shareTorso, orthogonalInit, logStdInit, TorsoKind.Mlp) { }
+
+    /// <summary>
+    /// Torsos as <paramref name="torso"/> resolves for observations of shape <paramref name="obsShape"/>: MLPs with
+    /// <paramref name="activation"/>, or MinAtar's conv torso (16 filters 3×3 → <paramref name="hidden"/>, ReLU) for
+    /// C×H×W observations. Orthogonal init covers the torsos' linear layers; convolutions keep PyTorch's init.
+    /// </summary>
+    public ActorCriticNetwork(IReadOnlyList<int> obsShape, Space actionSpace, IReadOnlyList<int> hidden, Activation activation,
+        bool shareTorso, bool orthogonalInit, double logStdInit, TorsoKind torso, int convFilters = 16) : base("actor_critic")
     {
+        int obsSize = obsShape.Aggregate(1, (a, b) => a * b);
         ObsSize = obsSize;
         int outSize;
         switch (actionSpace)
@@ -40,16 +50,29 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
             case Box b: Continuous = true; ActionSize = b.FlatSize; outSize = b.FlatSize; break;
             default: throw new ArgumentException($"actor-critic policies handle Discrete or Box action spaces, not {actionSpace}");
         }
-        _policyTorso = new Mlp(obsSize, hidden, shareTorso ? "torso" : "policy_torso", activation);
-        _valueTorso = shareTorso ? null : new Mlp(obsSize, hidden, "value_torso", activation);
-        _policyHead = Linear(_policyTorso.OutputSize, outSize);
-        _valueHead = Linear(_policyTorso.OutputSize, 1);
+        var kind = Torsos.Resolve(torso, obsShape);
+        (Module<Tensor, Tensor> Torso, int Size, IReadOnlyList<TorchSharp.Modules.Linear> Linears) Build(string name)
+        {
+            if (kind == TorsoKind.Conv)
+            {
+                var (t, size) = Torsos.Create(TorsoKind.Conv, obsShape, hidden, convFilters, name);
+                return (t, size, ((ConvTorso)t).Linears);
+            }
+            var mlp = new Mlp(obsSize, hidden, name, activation);
+            return (mlp, mlp.OutputSize, mlp.Linears);
+        }
+        var policy = Build(shareTorso ? "torso" : "policy_torso");
+        var value = shareTorso ? default : Build("value_torso");
+        _policyTorso = policy.Torso;
+        _valueTorso = value.Torso;
+        _policyHead = Linear(policy.Size, outSize);
+        _valueHead = Linear(policy.Size, 1);
         if (Continuous) _logStd = Parameter(torch.full(outSize, Scalars.Of(logStdInit), dtype: ScalarType.Float32));
         RegisterComponents();
         if (orthogonalInit)
         {
             using var _ = no_grad();
-            foreach (var fc in _policyTorso.Linears.Concat(_valueTorso?.Linears ?? Enumerable.Empty<TorchSharp.Modules.Linear>()))
+            foreach (var fc in policy.Linears.Concat(value.Linears ?? Array.Empty<TorchSharp.Modules.Linear>()))
                 Orthogonal(fc, Math.Sqrt(2));
             Orthogonal(_policyHead, 0.01);
             Orthogonal(_valueHead, 1.0);

@@ -12,16 +12,16 @@ namespace Astromech.Nn;
 /// </summary>
 public static class Optimizers
 {
-    public static TorchSharp.Modules.RMSProp NewRmsProp(IEnumerable<Parameter> parameters, double lr, double alpha = 0.99, double eps = 1e-8) =>
-        new RMSProp(parameters, lr, alpha, eps);
+    public static TorchSharp.Modules.RMSProp NewRmsProp(IEnumerable<Parameter> parameters, double lr, double alpha = 0.99, double eps = 1e-8, bool centered = false) =>
+        new RMSProp(parameters, lr, alpha, eps, centered);
 
     public static TorchSharp.Modules.Adam NewAdam(IEnumerable<Parameter> parameters, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
         new Adam(parameters, lr, beta1, beta2, eps);
 
     // Named like TorchSharp's classes on purpose: the optimizer state stream records the type name, so state
     // written by one loads into the other.
-    private sealed class RMSProp(IEnumerable<Parameter> parameters, double lr, double alpha, double eps)
-        : TorchSharp.Modules.RMSProp(parameters, lr, alpha, eps)
+    private sealed class RMSProp(IEnumerable<Parameter> parameters, double lr, double alpha, double eps, bool centered)
+        : TorchSharp.Modules.RMSProp(parameters, lr, alpha, eps, centered: centered)
     {
         public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
         {

@@ -16,13 +16,19 @@ public sealed class QNetwork : Module<Tensor, Tensor>
     public int NumActions { get; }
     public bool Dueling { get; }
 
-    public QNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, bool dueling) : base("q_network")
+    /// <summary>An MLP torso over flat observations of <paramref name="obsSize"/> floats.</summary>
+    public QNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, bool dueling)
+        : this(new[] { obsSize }, numActions, hidden, dueling, TorsoKind.Mlp) { }
+
+    /// <summary>The torso <paramref name="torso"/> resolves to for <paramref name="obsShape"/> (see <see cref="Torsos"/>).</summary>
+    public QNetwork(IReadOnlyList<int> obsShape, int numActions, IReadOnlyList<int> hidden, bool dueling, TorsoKind torso, int convFilters = 16)
+        : base("q_network")
     {
         NumActions = numActions;
         Dueling = dueling;
-        var torso = new Mlp(obsSize, hidden, "torso");
-        _torso = torso;
-        _head = dueling ? new DuelingHead(torso.OutputSize, numActions) : Linear(torso.OutputSize, numActions);
+        var (t, features) = Torsos.Create(torso, obsShape, hidden, convFilters);
+        _torso = t;
+        _head = dueling ? new DuelingHead(features, numActions) : Linear(features, numActions);
         RegisterComponents();
     }
 

@@ -30,6 +30,17 @@ public sealed class RecurrentQNetwork : nn.Module
     public RecurrentQNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, int lstmSize, double forgetBias = 0)
         : this(new Mlp(obsSize, hidden, "torso"), hidden[^1], numActions, lstmSize, forgetBias) { }
 
+    /// <summary>
+    /// The torso <paramref name="torso"/> resolves to for observations of shape <paramref name="obsShape"/> (see
+    /// <see cref="Torsos"/>): an MLP for flat observations, MinAtar's conv torso for C×H×W ones.
+    /// </summary>
+    public static RecurrentQNetwork Create(IReadOnlyList<int> obsShape, int numActions, IReadOnlyList<int> hidden, int lstmSize,
+        double forgetBias = 0, TorsoKind torso = TorsoKind.Auto, int convFilters = 16)
+    {
+        var (t, features) = Torsos.Create(torso, obsShape, hidden, convFilters);
+        return new RecurrentQNetwork(t, features, numActions, lstmSize, forgetBias);
+    }
+
     /// <summary>A custom torso (e.g. convolutional) producing <paramref name="featureSize"/> features per row.</summary>
     public RecurrentQNetwork(Module<Tensor, Tensor> torso, int featureSize, int numActions, int lstmSize, double forgetBias = 0) : base("recurrent_q_network")
     {

@@ -15,7 +15,7 @@ namespace Astromech.Agents.ActorCritic;
 /// </summary>
 public static class ActorCriticCheckpoint
 {
-    private static readonly string[] LayoutKeys = { "hidden", "activation", "share_torso" };
+    private static readonly string[] LayoutKeys = { "hidden", "activation", "share_torso", "torso", "conv_filters" };
 
     public static void Save(Checkpoint c, string algo, object config, int obsSize, Space actionSpace,
         ActorCriticNetwork net, OptimizerHelper optimizer, Rng rng, JsonObject counters)

@@ -58,7 +58,7 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent, IA
         Seed = seed;
         _rng = new Rng(seed);
         torch.manual_seed(seed);
-        Network = cfg.BuildNetwork(ObsSize, actionSpace);
+        Network = cfg.BuildNetwork(observationSpace.Shape, actionSpace);
         Optimizer = CreateOptimizer(Network.parameters());
         _sampler = new PolicySampler(Network, actionSpace);
         Kickstarter = Agents.Kickstarting.Kickstarter.FromConfig(cfg, observationSpace, actionSpace, seed);
@@ -71,7 +71,7 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent, IA
     /// <summary>A fresh copy of the network (an actor's), with the newest parameters; returns their version.</summary>
     protected (ActorCriticNetwork Net, long Version) NewActorNetwork()
     {
-        var net = Cfg.BuildNetwork(ObsSize, ActionSpace);
+        var net = Cfg.BuildNetwork(ObservationSpace.Shape, ActionSpace);
         foreach (var p in net.parameters()) p.requires_grad = false;
         return (net, PullParameters(net));
     }

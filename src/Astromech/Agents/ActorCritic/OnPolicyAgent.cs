@@ -57,7 +57,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         ActionSize = actionSpace.FlatSize;
         Rng = new Rng(seed);
         torch.manual_seed(seed);
-        Network = cfg.BuildNetwork(ObsSize, actionSpace);
+        Network = cfg.BuildNetwork(observationSpace.Shape, actionSpace);
         Optimizer = CreateOptimizer(Network.parameters());
         _sampler = new PolicySampler(Network, actionSpace);
         Kickstarter = Agents.Kickstarting.Kickstarter.FromConfig(cfg, observationSpace, actionSpace, seed);

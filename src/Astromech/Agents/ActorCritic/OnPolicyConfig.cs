@@ -46,6 +46,10 @@ public abstract record OnPolicyConfig : IValidatableConfig
     /// <summary>Hidden layer sizes of the policy and value torsos.</summary>
     public int[] Hidden { get; init; } = { 64, 64 };
     public Activation Activation { get; init; } = Activation.Tanh;
+    /// <summary>Torso: auto (conv for C×H×W observations such as MinAtar's, MLP otherwise), mlp or conv (always ReLU).</summary>
+    public TorsoKind Torso { get; init; } = TorsoKind.Auto;
+    /// <summary>Filters of the conv torso's 3×3 convolution (MinAtar: 16).</summary>
+    [ConfigRange(1, 4096)] public int ConvFilters { get; init; } = 16;
     /// <summary>One torso for both heads (true) or one each (false, Stable-Baselines3's MlpPolicy).</summary>
     public bool ShareTorso { get; init; } = false;
     public bool OrthoInit { get; init; } = true;
@@ -97,5 +101,9 @@ public abstract record OnPolicyConfig : IValidatableConfig
     }
 
     public ActorCriticNetwork BuildNetwork(int obsSize, Astromech.Envs.Spaces.Space actionSpace) =>
-        new(obsSize, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit);
+        BuildNetwork(new[] { obsSize }, actionSpace);
+
+    /// <summary>The network for observations of shape <paramref name="obsShape"/>; its torso follows <see cref="Torso"/>.</summary>
+    public ActorCriticNetwork BuildNetwork(IReadOnlyList<int> obsShape, Astromech.Envs.Spaces.Space actionSpace) =>
+        new(obsShape, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit, Torso, ConvFilters);
 }

@@ -51,7 +51,7 @@ public sealed class DqnAgent : IStreamAgent
         _numActions = discrete.N;
         _rng = new Rng(seed);
         torch.manual_seed(seed);
-        _learner = new DqnLearner(cfg, _obsSize, _numActions);
+        _learner = new DqnLearner(cfg, observationSpace.Shape, _numActions);
         _replay = cfg.Prioritized
             ? new PrioritizedReplay(cfg.BufferSize, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps)
             : new UniformReplay(cfg.BufferSize, _obsSize, 1);
@@ -154,7 +154,7 @@ public sealed class DqnAgent : IStreamAgent
         Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
         var saved = ConfigBinder.ToJson(ConfigBinder.Bind<DqnConfig>(c.GetJsonNode("dqn/config").AsObject()));
         var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "dueling" })
+        foreach (var key in new[] { "hidden", "dueling", "torso", "conv_filters" })
             Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
         c.LoadModule("dqn/online", _learner.Online);
         c.LoadModule("dqn/target", _learner.Target);

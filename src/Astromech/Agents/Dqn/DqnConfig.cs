@@ -1,6 +1,10 @@
+using Astromech.Nn;
 using Astromech.Training.Config;
 
 namespace Astromech.Agents.Dqn;
+
+/// <summary>The optimizer of the Q-network.</summary>
+public enum DqnOptimizer { Adam, Rmsprop }
 
 /// <summary>How the TD error is turned into a loss.</summary>
 public enum TdLoss { Huber, Mse }
@@ -37,8 +41,20 @@ public sealed record DqnConfig : IValidatableConfig
     [ConfigRange(0, 1)] public double ExplorationFraction { get; init; } = 0.1;
     /// <summary>Global gradient-norm clip; 0 disables.</summary>
     [ConfigRange(0, 1e9)] public double MaxGradNorm { get; init; } = 10;
-    /// <summary>Hidden layer sizes of the MLP torso (SB3 default 64, 64).</summary>
+    /// <summary>Hidden layer sizes of the MLP torso (SB3 default 64, 64); with the conv torso, its fully connected layers (MinAtar: 128).</summary>
     public int[] Hidden { get; init; } = { 64, 64 };
+    /// <summary>Torso: auto (conv for C×H×W observations such as MinAtar's, MLP otherwise), mlp or conv.</summary>
+    public TorsoKind Torso { get; init; } = TorsoKind.Auto;
+    /// <summary>Filters of the conv torso's 3×3 convolution (MinAtar: 16).</summary>
+    [ConfigRange(1, 4096)] public int ConvFilters { get; init; } = 16;
+    /// <summary>Optimizer: adam (SB3's default) or rmsprop (Nature DQN, MinAtar).</summary>
+    public DqnOptimizer Optimizer { get; init; } = DqnOptimizer.Adam;
+    /// <summary>RMSProp's squared-gradient decay α (MinAtar: 0.95; PyTorch default 0.99).</summary>
+    [ConfigRange(0, 1)] public double RmspropAlpha { get; init; } = 0.99;
+    /// <summary>RMSProp's ε added to the root-mean-square (MinAtar's "min squared gradient": 0.01).</summary>
+    [ConfigRange(0, 1)] public double RmspropEps { get; init; } = 1e-8;
+    /// <summary>Centered RMSProp (normalises by the gradient's variance; MinAtar: true).</summary>
+    public bool RmspropCentered { get; init; } = false;
 
     public bool DoubleQ { get; init; } = false;
     public bool Dueling { get; init; } = false;

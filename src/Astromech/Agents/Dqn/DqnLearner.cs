@@ -31,16 +31,23 @@ public sealed class DqnLearner : IDisposable
     public QNetwork Target { get; }
     public long Updates { get; private set; }
 
-    public DqnLearner(DqnConfig cfg, int obsSize, int numActions)
+    public DqnLearner(DqnConfig cfg, int obsSize, int numActions) : this(cfg, new[] { obsSize }, numActions) { }
+
+    /// <summary>A learner for observations of shape <paramref name="obsShape"/> (flat floats, row-major), whose torso follows <c>cfg.Torso</c>.</summary>
+    public DqnLearner(DqnConfig cfg, IReadOnlyList<int> obsShape, int numActions)
     {
         _cfg = cfg;
+        int obsSize = 1;
+        foreach (var d in obsShape) obsSize *= d;
         _obsSize = obsSize;
-        Online = new QNetwork(obsSize, numActions, cfg.Hidden, cfg.Dueling);
-        Target = new QNetwork(obsSize, numActions, cfg.Hidden, cfg.Dueling);
+        Online = new QNetwork(obsShape, numActions, cfg.Hidden, cfg.Dueling, cfg.Torso, cfg.ConvFilters);
+        Target = new QNetwork(obsShape, numActions, cfg.Hidden, cfg.Dueling, cfg.Torso, cfg.ConvFilters);
         Target.load_state_dict(Online.state_dict());
         foreach (var p in Target.parameters()) p.requires_grad = false;
         Target.eval();
-        _optimizer = Optimizers.NewAdam(Online.parameters(), cfg.LearningRate);
+        _optimizer = cfg.Optimizer == DqnOptimizer.Rmsprop
+            ? Optimizers.NewRmsProp(Online.parameters(), cfg.LearningRate, cfg.RmspropAlpha, cfg.RmspropEps, cfg.RmspropCentered)
+            : Optimizers.NewAdam(Online.parameters(), cfg.LearningRate);
         _tdErrors = new float[cfg.BatchSize];
         _q = new float[cfg.BatchSize];
         _y = new float[cfg.BatchSize];

@@ -51,7 +51,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         _rng = new Rng(seed);
         _actRng = new Rng(unchecked(seed + 7919));
         manual_seed(seed);
-        Learner = new R2d2Learner(cfg, _obsSize, _numActions);
+        Learner = new R2d2Learner(cfg, observationSpace.Shape, _numActions);
         Replay = new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, _obsSize, cfg.LstmSize, cfg.PriorityExponent);
     }
 
@@ -77,7 +77,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     /// <summary>A fresh network copy for an actor or a diagnostic, with the learner's current parameters and no gradients.</summary>
     public RecurrentQNetwork NewNetworkCopy()
     {
-        var net = new RecurrentQNetwork(_obsSize, _numActions, _cfg.Hidden, _cfg.LstmSize, _cfg.LstmForgetBias);
+        var net = RecurrentQNetwork.Create(Learner.ObsShape, _numActions, _cfg.Hidden, _cfg.LstmSize, _cfg.LstmForgetBias, _cfg.Torso, _cfg.ConvFilters);
         foreach (var p in net.parameters()) p.requires_grad = false;
         Learner.CopyOnlineTo(net);
         return net;
@@ -308,7 +308,7 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         Checkpoint.EnsureMatches("lstm_size", _cfg.LstmSize.ToString(), shape["lstm_size"]!.ToString());
         var saved = ConfigBinder.ToJson(ConfigBinder.Bind<R2d2Config>(c.GetJsonNode("r2d2/config").AsObject()));
         var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "lstm_size", "sequence_length" })
+        foreach (var key in new[] { "hidden", "lstm_size", "sequence_length", "torso", "conv_filters" })
             Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
         lock (Learner.ParamLock)
         {

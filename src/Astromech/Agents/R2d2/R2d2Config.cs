@@ -1,3 +1,4 @@
+using Astromech.Nn;
 using Astromech.Training.Config;
 
 namespace Astromech.Agents.R2d2;
@@ -73,8 +74,12 @@ public sealed record R2d2Config : IValidatableConfig
     [ConfigRange(0, 1e6)] public double SamplesPerInsert { get; init; } = 0;
     [ConfigRange(1, 1e9)] public double SamplesPerInsertTolerance { get; init; } = 640;
 
-    /// <summary>MLP torso hidden sizes.</summary>
+    /// <summary>MLP torso hidden sizes; with the conv torso, its fully connected layers.</summary>
     public int[] Hidden { get; init; } = { 64 };
+    /// <summary>Torso: auto (conv for C×H×W observations such as MinAtar's, MLP otherwise), mlp or conv.</summary>
+    public TorsoKind Torso { get; init; } = TorsoKind.Auto;
+    /// <summary>Filters of the conv torso's 3×3 convolution (MinAtar: 16).</summary>
+    [ConfigRange(1, 4096)] public int ConvFilters { get; init; } = 16;
     [ConfigRange(1, 65536)] public int LstmSize { get; init; } = 64;
     /// <summary>Added to the LSTM's forget-gate bias at initialisation: 0 keeps PyTorch's init, 1 is Sonnet's
     /// (the paper's library) and Jozefowicz et al.'s, for memories that must last many steps (TMaze).</summary>

@@ -47,13 +47,19 @@ public sealed class R2d2Learner : IDisposable
     public OptimizerHelper Optimizer { get; }
     public long Updates => Interlocked.Read(ref _updates);
     public R2d2Config Config => _cfg;
+    /// <summary>The observation shape the networks were built for.</summary>
+    public int[] ObsShape { get; }
 
-    public R2d2Learner(R2d2Config cfg, int obsSize, int numActions)
+    public R2d2Learner(R2d2Config cfg, int obsSize, int numActions) : this(cfg, new[] { obsSize }, numActions) { }
+
+    /// <summary>A learner for observations of shape <paramref name="obsShape"/>, whose torso follows <c>cfg.Torso</c>.</summary>
+    public R2d2Learner(R2d2Config cfg, IReadOnlyList<int> obsShape, int numActions)
     {
         _cfg = cfg;
-        _obsSize = obsSize;
-        Online = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
-        Target = new RecurrentQNetwork(obsSize, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias);
+        _obsSize = obsShape.Aggregate(1, (a, b) => a * b);
+        ObsShape = obsShape.ToArray();
+        Online = RecurrentQNetwork.Create(obsShape, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias, cfg.Torso, cfg.ConvFilters);
+        Target = RecurrentQNetwork.Create(obsShape, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias, cfg.Torso, cfg.ConvFilters);
         Target.CopyFrom(Online);
         foreach (var p in Target.parameters()) p.requires_grad = false;
         _parameters = Online.parameters().ToArray();
