@@ -56,10 +56,14 @@ public sealed unsafe class MjData : IDisposable
         }
     }
 
-    private double* Arr(int offset) => *(double**)(_p + offset);
+    private double* Arr(int offset)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return *(double**)(_p + offset);
+    }
 
     /// <summary>Simulation time, seconds.</summary>
-    public double Time { get => *(double*)(_p + MjLayout.Data_time); set => *(double*)(_p + MjLayout.Data_time) = value; }
+    public double Time { get => *(double*)((byte*)Pointer + MjLayout.Data_time); set => *(double*)((byte*)Pointer + MjLayout.Data_time) = value; }
 
     public Span<double> Qpos => new(Arr(MjLayout.Data_qpos), _nq);
     public Span<double> Qvel => new(Arr(MjLayout.Data_qvel), _nv);
@@ -85,13 +89,13 @@ public sealed unsafe class MjData : IDisposable
     public Span<double> CfrcInt => new(Arr(MjLayout.Data_cfrc_int), _nbody * 6);
 
     /// <summary>Number of contacts detected in the current state.</summary>
-    public int ContactCount => *(int*)(_p + MjLayout.Data_ncon);
+    public int ContactCount => *(int*)((byte*)Pointer + MjLayout.Data_ncon);
 
     /// <summary>How often MuJoCo raised warning <paramref name="warning"/> (mjtWarning; e.g. 6 = bad qacc, which resets the state).</summary>
     public int WarningCount(int warning)
     {
         if ((uint)warning >= MjLayout.NWarning) throw new ArgumentOutOfRangeException(nameof(warning));
-        return *(int*)(_p + MjLayout.Data_warning + warning * MjLayout.SizeofWarningStat + MjLayout.WarningStat_number);
+        return *(int*)((byte*)Pointer + MjLayout.Data_warning + warning * MjLayout.SizeofWarningStat + MjLayout.WarningStat_number);
     }
 
     /// <summary>Contact <paramref name="i"/> of the current state.</summary>

@@ -112,8 +112,17 @@ public sealed unsafe class MjModel : IDisposable
 
     internal MjModelHandle Handle => _handle;
 
-    private int Int(int offset) => *(int*)(_p + offset);
-    private T* Arr<T>(int offset) where T : unmanaged => *(T**)(_p + offset);
+    private int Int(int offset)
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return *(int*)(_p + offset);
+    }
+
+    private T* Arr<T>(int offset) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        return *(T**)(_p + offset);
+    }
 
     /// <summary>Number of generalized coordinates (length of qpos).</summary>
     public int Nq => Int(MjLayout.Model_nq);
@@ -133,16 +142,21 @@ public sealed unsafe class MjModel : IDisposable
     /// <summary>Simulation time step (mjOption.timestep), seconds.</summary>
     public double Timestep
     {
-        get => *(double*)(_p + MjLayout.Model_opt_timestep);
+        get
+        {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            return *(double*)(_p + MjLayout.Model_opt_timestep);
+        }
         set
         {
+            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
             if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "timestep must be a finite number > 0");
             *(double*)(_p + MjLayout.Model_opt_timestep) = value;
         }
     }
 
     /// <summary>Gravity vector (mjOption.gravity).</summary>
-    public Span<double> Gravity => new(_p + MjLayout.Model_opt_gravity, 3);
+    public Span<double> Gravity => new((byte*)Pointer + MjLayout.Model_opt_gravity, 3);
 
     /// <summary>Reference configuration (the qpos of the model as written), nq.</summary>
     public Span<double> Qpos0 => new(Arr<double>(MjLayout.Model_qpos0), Nq);
