@@ -61,16 +61,20 @@ public sealed class HalfCheetahDir : HalfCheetahTask
     protected override double TaskReward(double xVelocity, double direction) => direction * xVelocity;
 }
 
-/// <summary>A HalfCheetah whose reward depends on one task parameter; the control cost is 0.05 · ‖a‖² (MAML's 0.5 · 0.1).</summary>
+/// <summary>
+/// A HalfCheetah whose reward depends on one task parameter: forward_reward_weight · (task term) − ctrl_cost_weight ·
+/// ‖a‖², with ctrl_cost_weight defaulting to 0.05 (MAML's 0.5 · 0.1) instead of HalfCheetah-v5's 0.1.
+/// </summary>
 public abstract class HalfCheetahTask : HalfCheetah, ITaskFamily
 {
-    /// <summary>Weight of ‖a‖² in the task rewards.</summary>
+    /// <summary>Default weight of ‖a‖² in the task rewards.</summary>
     public const double TaskCtrlCostWeight = 0.05;
 
     private double _task;
     private bool _hasTask;
 
-    protected HalfCheetahTask(string taskKey) : base("x_position", "x_velocity", "reward_forward", "reward_ctrl", taskKey) { }
+    protected HalfCheetahTask(string taskKey) : base("x_position", "x_velocity", "reward_forward", "reward_ctrl", taskKey) =>
+        CtrlCostWeight = TaskCtrlCostWeight;
 
     public int TaskSize => 1;
 
@@ -105,8 +109,8 @@ public abstract class HalfCheetahTask : HalfCheetah, ITaskFamily
     protected override double Reward(double xVelocity, double ctrlSumOfSquares, StepInfo info)
     {
         double task = Task;
-        double forward = TaskReward(xVelocity, task);
-        double ctrlCost = TaskCtrlCostWeight * ctrlSumOfSquares;
+        double forward = ForwardRewardWeight * TaskReward(xVelocity, task);
+        double ctrlCost = CtrlCostWeight * ctrlSumOfSquares;
         info.Set(2, forward);
         info.Set(3, -ctrlCost);
         info.Set(4, task);

@@ -83,8 +83,8 @@ public static class MuJoCoLibrary
     }
 }
 
-/// <summary>The MuJoCo library is missing or is not the version Astromech binds; the message says what to install.</summary>
-public sealed class MuJoCoNotFoundException : Exception
+/// <summary>The MuJoCo library is missing or is not the version Astromech binds; the message says what to install (the CLI prints it as an error line).</summary>
+public sealed class MuJoCoNotFoundException : InvalidOperationException
 {
     public MuJoCoNotFoundException(string message, Exception? inner = null) : base(message, inner) { }
 }
