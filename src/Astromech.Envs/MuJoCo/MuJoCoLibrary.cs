@@ -21,6 +21,8 @@ public static class MuJoCoLibrary
     private static IntPtr _handle;
     private static bool _resolverInstalled;
     private static string? _loadedFrom;
+    private static bool _ready;
+    private static string? _versionError;
 
     /// <summary>Where the library was loaded from (the soname asked for), or null before the first load.</summary>
     public static string? LoadedFrom => _loadedFrom;
@@ -36,19 +38,27 @@ public static class MuJoCoLibrary
     /// </summary>
     public static void EnsureLoaded()
     {
-        if (Volatile.Read(ref _handle) != IntPtr.Zero) return;
+        if (Volatile.Read(ref _ready)) return;
         lock (Gate)
         {
-            if (_handle != IntPtr.Zero) return;
-            var h = Load(SoName);
-            InstallResolver();
-            _loadedFrom = SoName;
-            Volatile.Write(ref _handle, h);
+            if (_ready) return;
+            if (_versionError is not null) throw new MuJoCoNotFoundException(_versionError);
+            if (_handle == IntPtr.Zero)
+            {
+                var h = Load(SoName);
+                InstallResolver();
+                _loadedFrom = SoName;
+                Volatile.Write(ref _handle, h);
+            }
             int v = MjNative.mj_version();
             if (v != MjLayout.Version)
-                throw new MuJoCoNotFoundException(
+            {
+                _versionError =
                     $"{SoName} reports MuJoCo version {v}, but Astromech reads MuJoCo's structs with the layout of version " +
-                    $"{MjLayout.Version} (src/Astromech.Envs/MuJoCo/Native/MjLayout.cs; regenerate it with regen-layout.sh for another version).");
+                    $"{MjLayout.Version} (src/Astromech.Envs/MuJoCo/Native/MjLayout.cs; regenerate it with regen-layout.sh for another version).";
+                throw new MuJoCoNotFoundException(_versionError);
+            }
+            Volatile.Write(ref _ready, true);
         }
     }
 

@@ -116,6 +116,21 @@ public class MjBindingTests
     }
 
     [Fact]
+    public void ABadVelocityResetsTheStateAndCountsAWarning()
+    {
+        using var m = MjcfAssets.Load("inverted_pendulum.xml");
+        using var d = new MjData(m);
+        const int BadQvel = 5; // mjWARN_BADQVEL
+        Assert.Equal(0, d.WarningCount(BadQvel));
+        d.Qpos[1] = 0.1;
+        d.Qvel[1] = double.NaN;
+        d.Step();
+        Assert.Equal(1, d.WarningCount(BadQvel));
+        Assert.True(double.IsFinite(d.Qvel[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => d.WarningCount(8));
+    }
+
+    [Fact]
     public void LoadsFromAFileAndReportsCompileErrors()
     {
         string path = Path.Combine(Path.GetTempPath(), $"astromech-mj-{Guid.NewGuid():N}.xml");

@@ -8,6 +8,10 @@ namespace Astromech.Envs.MuJoCo.Native;
 /// -dev package's unversioned libmujoco.so link. Call <see cref="MuJoCoLibrary.EnsureLoaded"/> before any of these:
 /// it turns a missing library into an exception that names the package to install.
 /// Pointers are raw (<c>IntPtr</c>): the safe wrappers <see cref="MjModel"/> and <see cref="MjData"/> own them.
+/// MuJoCo's fatal errors (mju_error, e.g. an mjData arena overflow) keep the library's default handler, which prints
+/// the message and exits the process: a C# handler could not unwind through native frames. Recoverable problems
+/// (bad MJCF) come back as error strings and become exceptions; simulation instabilities reset the state and count a
+/// warning (<see cref="MjData.WarningCount"/>).
 /// </summary>
 internal static unsafe class MjNative
 {
