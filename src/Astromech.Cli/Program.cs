@@ -16,6 +16,8 @@ namespace Astromech.Cli
                               [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]...
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
                               [--resume CHECKPOINT] [--no-progress]
+                              [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N]]
+              astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
@@ -39,11 +41,12 @@ namespace Astromech.Cli
                 {
                     "list" => ListCommand.Run(rest),
                     "train" => TrainCommand.Run(rest),
+                    "pbt" => PbtCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
                     "staleness" => StalenessCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, eval, staleness, env, bench (astromech --help)"),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, staleness, env, bench (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

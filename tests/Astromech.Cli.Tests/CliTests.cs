@@ -23,6 +23,13 @@ public class CliTests
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
     [InlineData(new[] { "staleness", "/nonexistent/checkpoint.ckpt" }, "/nonexistent/checkpoint.ckpt")]
     [InlineData(new[] { "staleness" }, "r2d2 checkpoint")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--kickstart", "/nonexistent/teacher.ckpt" }, "/nonexistent/teacher.ckpt")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--kickstart", "/nonexistent/teacher.ckpt", "--lambda", "lots" }, "--lambda")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--lambda", "pbt" }, "--kickstart")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--population", "4" }, "--lambda pbt")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--set", "kickstart_schedule=cosine" }, "kickstart_schedule")]
+    [InlineData(new[] { "pbt" }, "--config")]
+    [InlineData(new[] { "pbt", "--config", "/nonexistent/pbt.json" }, "/nonexistent/pbt.json")]
     public void BadInputGivesOneClearLineAndNonZeroExit(string[] args, string mustMention)
     {
         var (code, _, err) = CliRunner.Run(args);
@@ -195,5 +202,69 @@ public class CliTests
         Assert.DoesNotContain("   at ", serr);
         Assert.Equal("", sout);
         Assert.False(File.Exists(Path.Combine(dir, "staleness.json")));
+    }
+
+    private static string WriteJson(string dir, string json)
+    {
+        string path = Path.Combine(dir, "pbt.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Theory]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "hyperparameters": {"learning_rat": {"min": 0.001, "max": 0.01}}}""", "learning_rat")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "hyperparameters": {"learning_rate": {"min": 0.01, "max": 0.001}}}""", "learning_rate")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "hyperparameters": {"learning_rate": {"min": 0.001, "maxx": 0.01}}}""", "maxx")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1"}""", "hyperparameters")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "populaton": 4, "hyperparameters": {"learning_rate": {"min": 0.001, "max": 0.01}}}""", "populaton")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "population": 1, "hyperparameters": {"learning_rate": {"min": 0.001, "max": 0.01}}}""", "population")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "agent": {"lr_anneal": true}, "hyperparameters": {"learning_rate": {"min": 0.001, "max": 0.01}}}""", "lr_anneal")]
+    [InlineData("""{"algo": "ppo", "env": "CartPole-v1", "hyperparameters": {"kickstart_lambda": {"min": 0, "max": 2}}}""", "teacher")]
+    public void PbtConfigErrorsNameTheKey(string json, string mustMention)
+    {
+        string dir = TempDir();
+        var (code, _, err) = CliRunner.Run("pbt", "--config", WriteJson(dir, json), "--out", Path.Combine(dir, "out"));
+        Assert.NotEqual(0, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Contains(mustMention, err);
+    }
+
+    [Fact]
+    public void KickstartedTrainingLogsLambdaAndTheDistillationLoss_AndPbtWritesItsTraceAndPlots()
+    {
+        string dir = TempDir();
+        string teacherDir = Path.Combine(dir, "teacher");
+        var (code, _, err) = CliRunner.Run("train", "--algo", "a2c", "--env", "CartPole-v1", "--steps", "400", "--out", teacherDir,
+            "--eval-episodes", "2", "--no-progress");
+        Assert.True(code == 0, err);
+        string teacher = Path.Combine(teacherDir, "checkpoint.ckpt");
+        string student = Path.Combine(dir, "student");
+        (code, _, err) = CliRunner.Run("train", "--algo", "ppo", "--env", "CartPole-v1", "--steps", "2048", "--out", student,
+            "--eval-episodes", "2", "--no-progress", "--kickstart", teacher, "--lambda", "0.5", "--set", "n_steps=256", "--set", "num_envs=2",
+            "--set", "lr_anneal=false", "--set", "clip_range_anneal=false", "--set", "kickstart_schedule=linear", "--set", "kickstart_decay_steps=1024");
+        Assert.True(code == 0, err);
+        var metrics = File.ReadAllLines(Path.Combine(student, "metrics.csv"));
+        var lambdas = metrics.Where(l => l.Contains(",train/kickstart_lambda,")).Select(l => double.Parse(l.Split(',')[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEmpty(lambdas);
+        Assert.All(lambdas, l => Assert.InRange(l, 0, 0.5));
+        Assert.Contains(metrics, l => l.Contains(",train/kickstart_loss,"));
+        // The kickstarted student evaluates on its own, even once its teacher is gone.
+        File.Delete(teacher);
+        (code, var evalOut, err) = CliRunner.Run("eval", Path.Combine(student, "checkpoint.ckpt"), "--episodes", "2");
+        Assert.True(code == 0, err);
+        Assert.Contains("mean_return", evalOut);
+        // The student itself can teach (its own teachers are not needed).
+        string pbtDir = Path.Combine(dir, "pbt");
+        string cfg = WriteJson(dir, """
+            {"algo": "ppo", "env": "CartPole-v1", "population": 2, "ready_interval": 512, "total_steps": 1024, "eval_episodes": 2,
+             "hyperparameters": {"kickstart_lambda": {"min": 0.1, "max": 2}},
+             "agent": {"n_steps": 256, "num_envs": 2, "batch_size": 64, "n_epochs": 1, "kickstart_schedule": "pbt"}}
+            """);
+        (code, var pbtOut, err) = CliRunner.Run("pbt", "--config", cfg, "--kickstart", Path.Combine(student, "checkpoint.ckpt"), "--out", pbtDir, "--no-progress");
+        Assert.True(code == 0, err);
+        Assert.Contains("best member", pbtOut);
+        foreach (var f in new[] { "pbt_trace.csv", "lineage.json", "pbt_summary.json", "pbt_kickstart_lambda.png", "pbt_scores.png" })
+            Assert.True(File.Exists(Path.Combine(pbtDir, f)), f);
+        Assert.Equal(1 + 2 * 2, File.ReadAllLines(Path.Combine(pbtDir, "pbt_trace.csv")).Length);
     }
 }

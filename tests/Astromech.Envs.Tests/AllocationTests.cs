@@ -22,8 +22,18 @@ public class AllocationTests
             }
         }
         Run(1000); // warm up (JIT, tiered compilation)
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run(5000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The runtime's tier-up of a hot method can land inside a window on a loaded machine and charge a few bytes to
+        // this thread (24 bytes, once, seen for TMaze-v0 on an unchanged build). An allocation in Step or Reset
+        // recurs in every window of 5000 steps, so one clean window out of three is the criterion.
+        var windows = new List<long>(3);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Run(5000);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) return;
+            windows.Add(allocated);
+        }
+        Assert.Fail($"{id}: every window of 5000 steps allocated ({string.Join(", ", windows)} bytes)");
     }
 }

@@ -22,7 +22,8 @@ internal static class EvalCommand
         if (meta["env_args"] is JsonObject saved)
             foreach (var (k, v) in saved) envArgs[k] = (string)v!;
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
-        var config = ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject());
+        // A kickstarted student is evaluated on its own: its teachers are not needed (nor must their files still exist).
+        var config = Astromech.Agents.Kickstarting.Teacher.WithoutTeachers(ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject()));
         int episodes = a.GetInt("episodes", 1) ?? 100;
         int seed = a.GetInt("seed") ?? 12345;
 

@@ -11,7 +11,8 @@ internal static class TrainCommand
     public static int Run(string[] argv)
     {
         var a = CliArgs.Parse(argv, "train",
-            new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads" },
+            new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads",
+                    "kickstart", "lambda", "population", "ready-interval" },
             new[] { "no-progress" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
@@ -30,7 +31,8 @@ internal static class TrainCommand
         else if (RunSetup.Preset(algo.Name, envId) is { } preset) { root = preset.Json; source = preset.Name; }
         else { root = new JsonObject(); source = $"{algo.Name} defaults"; }
 
-        var config = RunSetup.BindAlgoConfig(algo, root, a.All("set"));
+        var overrides = a.All("set").Concat(KickstartOverrides(a, out bool lambdaPbt)).ToList();
+        var config = RunSetup.BindAlgoConfig(algo, root, overrides);
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
 
@@ -42,6 +44,26 @@ internal static class TrainCommand
         string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        if (lambdaPbt)
+        {
+            // --lambda pbt: a population that evolves λ (kickstart_lambda ∈ [0, 2·λ₀]) by PBT; everything else as given.
+            var agentJson = ConfigBinder.ToJson(config);
+            if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
+                throw new CliException("train: --lambda pbt evolves the kickstarting weight, but no teacher is given (--kickstart TEACHER.ckpt)");
+            double lambda0 = Math.Max(1e-3, (double)agentJson["kickstart_lambda"]!);
+            var pbt = new Astromech.Training.Pbt.PbtOptions
+            {
+                Population = a.GetInt("population", 2) ?? 4,
+                ReadyInterval = a.GetLong("ready-interval", 1) ?? Math.Max(1, steps / 10),
+                TotalSteps = steps,
+                Seed = seed,
+                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 10,
+            };
+            var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", 0, 2 * lambda0) };
+            return PbtCommand.RunPopulation(algo, envId, envArgs, agentJson, pbt, space, outDir, a.Flag("no-progress"));
+        }
+        if (a.Get("population") is not null || a.Get("ready-interval") is not null)
+            throw new CliException("train: --population and --ready-interval apply only with --lambda pbt (or use astromech pbt --config FILE)");
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
 
         var options = new TrainerOptions
@@ -75,6 +97,26 @@ internal static class TrainCommand
         Console.WriteLine($"  curve:      {run.CurvePng}");
         Console.WriteLine($"  summary:    {run.SummaryJson}");
         return 0;
+    }
+
+    /// <summary>--kickstart a.ckpt[,b.ckpt] and --lambda X|pbt as config overrides (kickstart_teachers, kickstart_lambda, kickstart_schedule).</summary>
+    internal static IEnumerable<string> KickstartOverrides(CliArgs a, out bool lambdaPbt)
+    {
+        var list = new List<string>();
+        lambdaPbt = false;
+        if (a.Get("kickstart") is string teachers)
+        {
+            var paths = teachers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (paths.Length == 0) throw new CliException("--kickstart needs at least one teacher checkpoint path");
+            list.Add($"kickstart_teachers=[{string.Join(",", paths)}]");
+        }
+        if (a.Get("lambda") is string lambda)
+        {
+            if (lambda.Equals("pbt", StringComparison.OrdinalIgnoreCase)) { lambdaPbt = true; list.Add("kickstart_schedule=pbt"); }
+            else if (double.TryParse(lambda, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var l)) list.Add($"kickstart_lambda={l.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+            else throw new CliException($"--lambda must be a number or 'pbt', got '{lambda}'");
+        }
+        return list;
     }
 
     internal static (Astromech.Envs.Spaces.Space, Astromech.Envs.Spaces.Space) Spaces(string envId, IReadOnlyDictionary<string, string> envArgs)

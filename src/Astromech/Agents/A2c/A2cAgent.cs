@@ -29,15 +29,18 @@ public sealed class A2cAgent : OnPolicyAgent<A2cConfig>
         var returns = torch.tensor(Buffer.Returns, new long[] { n });
         if (Cfg.NormalizeAdvantage && n > 1) adv = ActorCriticLoss.Normalize(adv);
         var (policy, values) = Network.Evaluate(obs);
-        var (loss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
+        var (rlLoss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
         terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
+        var (loss, kick) = Kickstart(rlLoss, obs, policy, progress);
         double norm = Step(loss);
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             ["train/policy_loss"] = terms.PolicyLoss,
             ["train/value_loss"] = terms.ValueLoss,
             ["train/entropy"] = terms.Entropy,
             ["train/grad_norm"] = norm,
         };
+        kick?.AddTo(metrics);
+        return metrics;
     }
 }

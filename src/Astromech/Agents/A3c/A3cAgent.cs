@@ -1,4 +1,5 @@
 using Astromech.Agents.ActorCritic;
+using Astromech.Agents.Kickstarting;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
 using Astromech.Nn;
@@ -57,6 +58,7 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
             bool more = collector.Collect(buffer, run);
             buffer.ComputeAdvantages((float)Cfg.GaeLambda);
             LossTerms terms;
+            KickstartTerms? kick;
             long t1;
             double norm;
             // One dispose scope over everything torch does in this iteration: it frees the temporaries and keeps
@@ -69,9 +71,10 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
                 if (Cfg.NormalizeAdvantage && n > 1) adv = ActorCriticLoss.Normalize(adv);
                 var returns = torch.tensor(buffer.Returns, new long[] { n });
                 var (policy, values) = net.Evaluate(obs);
-                var (loss, t) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
+                var (rlLoss, t) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
                 terms = t;
                 terms.EnsureFinite(Algo, run.EnvSteps, Updates + 1);
+                (var loss, kick) = Kickstart(rlLoss, obs, policy, run.EnvSteps);
                 foreach (var p in localParams) p.grad?.zero_();
                 loss.backward();
                 t1 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -86,7 +89,8 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
             Interlocked.Add(ref _lockTicks, t2 - t1);
             Interlocked.Add(ref _workTicks, t2 - t0);
             if (worker == 0)
-                run.ReportMetrics(new Dictionary<string, double>
+            {
+                var metrics = new Dictionary<string, double>
                 {
                     ["train/policy_loss"] = terms.PolicyLoss,
                     ["train/value_loss"] = terms.ValueLoss,
@@ -95,7 +99,10 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
                     ["train/updates"] = Updates,
                     ["train/explained_variance"] = ActorCriticLoss.ExplainedVariance(buffer.Values, buffer.Returns),
                     ["train/lock_fraction"] = (double)Interlocked.Read(ref _lockTicks) / Math.Max(1, Interlocked.Read(ref _workTicks)),
-                });
+                };
+                kick?.AddTo(metrics);
+                run.ReportMetrics(metrics);
+            }
             if (!more) break;
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
+using Astromech.Agents.Kickstarting;
 using Astromech.Nn;
 using Astromech.Training;
 using Astromech.Training.Checkpoints;
@@ -17,7 +18,7 @@ namespace Astromech.Agents.ActorCritic;
 /// newest parameters, acting for evaluation, and checkpoints. The trainer only evaluates and saves while it
 /// has the run paused, so no thread is mid-update then.
 /// </summary>
-public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent where TConfig : OnPolicyConfig
+public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent, IActorCriticAgent where TConfig : OnPolicyConfig
 {
     protected readonly TConfig Cfg;
     protected readonly int ObsSize;
@@ -31,6 +32,8 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent whe
     private long _updates;
 
     public ActorCriticNetwork Network { get; }
+    /// <summary>The teachers and λ schedule when the config names kickstart_teachers, else null.</summary>
+    public Kickstarter? Kickstarter { get; }
     public OptimizerHelper Optimizer { get; }
     public abstract string Algo { get; }
     public Space ObservationSpace { get; }
@@ -58,6 +61,7 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent whe
         Network = cfg.BuildNetwork(ObsSize, actionSpace);
         Optimizer = CreateOptimizer(Network.parameters());
         _sampler = new PolicySampler(Network, actionSpace);
+        Kickstarter = Agents.Kickstarting.Kickstarter.FromConfig(cfg, observationSpace, actionSpace, seed);
     }
 
     protected abstract OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters);
@@ -136,8 +140,17 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent whe
         }
     }
 
+    /// <summary>The RL loss, kickstarted when teachers are configured (see <see cref="Agents.Kickstarting.Kickstarter"/>).</summary>
+    protected (Tensor Loss, KickstartTerms? Terms) Kickstart(Tensor rlLoss, Tensor obs, IActionDistribution policy, long envSteps)
+    {
+        if (Kickstarter is null) return (rlLoss, null);
+        var (loss, terms) = Kickstarter.Apply(rlLoss, obs, policy, envSteps);
+        return (loss, terms);
+    }
+
     public virtual void Dispose()
     {
+        Kickstarter?.Dispose();
         Optimizer.Dispose();
         Network.Dispose();
     }

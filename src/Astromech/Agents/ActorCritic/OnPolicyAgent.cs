@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
+using Astromech.Agents.Kickstarting;
 using Astromech.Nn;
 using Astromech.Training;
 using Astromech.Training.Checkpoints;
@@ -17,7 +18,7 @@ namespace Astromech.Agents.ActorCritic;
 /// episodes and the rollout's end from V, compute GAE, and hand the full rollout to the algorithm's
 /// <see cref="Train"/>. A rollout cut short by a checkpoint is not saved: a resumed run starts a fresh one.
 /// </summary>
-public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPolicyConfig
+public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent where TConfig : OnPolicyConfig
 {
     protected readonly TConfig Cfg;
     protected readonly int ObsSize;
@@ -29,6 +30,8 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
     private int _actedRows = -1;
 
     public ActorCriticNetwork Network { get; }
+    /// <summary>The teachers and λ schedule when the config names kickstart_teachers, else null.</summary>
+    public Kickstarter? Kickstarter { get; }
     public OptimizerHelper Optimizer { get; }
     /// <summary>Gradient steps taken.</summary>
     public long Updates { get; protected set; }
@@ -57,6 +60,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         Network = cfg.BuildNetwork(ObsSize, actionSpace);
         Optimizer = CreateOptimizer(Network.parameters());
         _sampler = new PolicySampler(Network, actionSpace);
+        Kickstarter = Agents.Kickstarting.Kickstarter.FromConfig(cfg, observationSpace, actionSpace, seed);
         Buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, ObsSize, ActionSize);
         _raw = new float[cfg.NumEnvs * ActionSize];
         _logp = new float[cfg.NumEnvs];
@@ -143,8 +147,17 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent where TConfig : OnPo
         Buffer.Reset();
     }
 
+    /// <summary>The RL loss, kickstarted when teachers are configured (see <see cref="Agents.Kickstarting.Kickstarter"/>).</summary>
+    protected (Tensor Loss, KickstartTerms? Terms) Kickstart(Tensor rlLoss, Tensor obs, IActionDistribution policy, Progress progress)
+    {
+        if (Kickstarter is null) return (rlLoss, null);
+        var (loss, terms) = Kickstarter.Apply(rlLoss, obs, policy, progress.EnvSteps);
+        return (loss, terms);
+    }
+
     public virtual void Dispose()
     {
+        Kickstarter?.Dispose();
         Optimizer.Dispose();
         Network.Dispose();
     }

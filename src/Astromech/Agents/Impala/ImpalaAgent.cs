@@ -179,9 +179,10 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
         var pgAdv = new float[rows];
         VTrace.Compute(logRhos, discounts, rewards, valuesA, bootstrap, T, B, vs, pgAdv,
             (float)Cfg.RhoBar, (float)Cfg.CBar, (float)Cfg.PgRhoBar);
-        var (loss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actT,
+        var (rlLoss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actT,
             torch.tensor(pgAdv, new long[] { rows }), torch.tensor(vs, new long[] { rows }), Cfg.VfCoef, Cfg.EntCoef);
         terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
+        var (loss, kick) = Kickstart(rlLoss, obsT, policy, progress.EnvSteps);
         Optimizer.zero_grad();
         loss.backward();
         double norm = ApplyUpdate(LearningRate(progress));
@@ -194,7 +195,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
                 rhoMean += rho;
                 if (rho > Cfg.RhoBar) rhoClipped++;
             }
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             ["train/policy_loss"] = terms.PolicyLoss,
             ["train/value_loss"] = terms.ValueLoss,
@@ -206,6 +207,8 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
             ["train/rho_mean"] = Cfg.Vtrace ? rhoMean / rows : 1.0,
             ["train/rho_clipped_fraction"] = rhoClipped / rows,
         };
+        kick?.AddTo(metrics);
+        return metrics;
     }
 
     public override void Dispose()

@@ -1,4 +1,5 @@
 using Astromech.Agents.ActorCritic;
+using Astromech.Agents.Kickstarting;
 using Astromech.Envs.Spaces;
 using Astromech.Nn;
 using Astromech.Training;
@@ -43,6 +44,7 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
         var advAll = torch.tensor(Buffer.Advantages, new long[] { n });
         var returnsAll = torch.tensor(Buffer.Returns, new long[] { n });
         var perm = new long[n];
+        var kicks = new List<KickstartTerms>();
 
         double pgSum = 0, vSum = 0, entSum = 0, klSum = 0, clipFracSum = 0;
         int batches = 0;
@@ -59,7 +61,8 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
                 var idx = torch.tensor(perm.AsSpan(start, m).ToArray(), new long[] { m });
                 var adv = advAll.index_select(0, idx);
                 if (Cfg.NormalizeAdvantage && m > 1) adv = ActorCriticLoss.Normalize(adv);
-                var (policy, values) = Network.Evaluate(obs.index_select(0, idx));
+                var obsMb = obs.index_select(0, idx);
+                var (policy, values) = Network.Evaluate(obsMb);
                 var logp = policy.LogProb(actions.index_select(0, idx));
                 var logRatio = logp - oldLogp.index_select(0, idx);
                 var ratio = logRatio.exp();
@@ -74,7 +77,8 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
                 }
                 else vl = (ret - values).Squared().mean();
                 var ent = policy.Entropy().mean();
-                var loss = pg.Plus(vl.mul(Scalars.Of(Cfg.VfCoef))) - ent.mul(Scalars.Of(Cfg.EntCoef));
+                var rlLoss = pg.Plus(vl.mul(Scalars.Of(Cfg.VfCoef))) - ent.mul(Scalars.Of(Cfg.EntCoef));
+                var (loss, kick) = Kickstart(rlLoss, obsMb, policy, progress);
                 var terms = new LossTerms(pg.item<float>(), vl.item<float>(), ent.item<float>());
                 terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
 
@@ -87,13 +91,14 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
                 }
                 if (Cfg.TargetKl > 0 && approxKl > 1.5 * Cfg.TargetKl) { stopped = true; break; }
                 Step(loss);
+                if (kick is not null) kicks.Add(kick);
                 pgSum += terms.PolicyLoss; vSum += terms.ValueLoss; entSum += terms.Entropy;
                 klSum += approxKl; clipFracSum += clipFrac;
                 batches++;
             }
         }
         int b = Math.Max(1, batches);
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             ["train/policy_loss"] = pgSum / b,
             ["train/value_loss"] = vSum / b,
@@ -103,5 +108,7 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
             ["train/clip_range"] = clip,
             ["train/early_stopped"] = stopped ? 1 : 0,
         };
+        KickstartTerms.Mean(kicks)?.AddTo(metrics);
+        return metrics;
     }
 }

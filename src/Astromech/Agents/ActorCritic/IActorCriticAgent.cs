@@ -1,0 +1,10 @@
+using Astromech.Nn;
+using Astromech.Training;
+
+namespace Astromech.Agents.ActorCritic;
+
+/// <summary>An agent whose policy is an <see cref="ActorCriticNetwork"/> (A2C, PPO, A3C, IMPALA): what a kickstarting teacher reads.</summary>
+public interface IActorCriticAgent : IAgent
+{
+    ActorCriticNetwork Network { get; }
+}

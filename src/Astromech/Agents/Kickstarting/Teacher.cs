@@ -1,0 +1,125 @@
+using Astromech.Agents.ActorCritic;
+using Astromech.Agents.Dqn;
+using Astromech.Envs.Spaces;
+using Astromech.Nn;
+using Astromech.Training;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Astromech.Agents.Kickstarting;
+
+/// <summary>
+/// A frozen policy loaded from a saved Astromech checkpoint: given a batch of observations it returns its
+/// action distribution π_teacher(·|s), outside autograd. Actor-critic checkpoints (A2C, PPO, A3C, IMPALA)
+/// give their policy head's distribution; Q-value checkpoints (DQN) give softmax(Q/τ) with τ =
+/// kickstart_temperature. Teacher and student share only the action space: the teacher's network may have
+/// any layout, and it sees the same observations as the student (it must accept their size).
+/// Recurrent checkpoints (R2D2) are not supported: a teacher would need its own recurrent state along the
+/// student's trajectories, which the feedforward learners here do not carry.
+/// </summary>
+public sealed class Teacher : IDisposable
+{
+    private readonly IAgent _agent;
+    private readonly Func<Tensor, IActionDistribution> _policy;
+    // Several threads (A3C's workers) may ask at once; the frozen module is read under this lock.
+    private readonly object _lock = new();
+
+    public string Path { get; }
+    public string Algo => _agent.Algo;
+    public Space ActionSpace => _agent.ActionSpace;
+
+    private Teacher(string path, IAgent agent, Func<Tensor, IActionDistribution> policy)
+    {
+        Path = path;
+        _agent = agent;
+        _policy = policy;
+    }
+
+    /// <summary>π_teacher(·|obs) for obs [B, obs_size]; no gradient flows into the teacher.</summary>
+    public IActionDistribution Policy(Tensor obs)
+    {
+        lock (_lock)
+        {
+            using var _ = no_grad();
+            return _policy(obs);
+        }
+    }
+
+    /// <summary>
+    /// Loads <paramref name="path"/> frozen. Throws <see cref="CheckpointException"/> naming the file when it is
+    /// missing, corrupt, of an algorithm that cannot teach, or when its action space differs from
+    /// <paramref name="studentActionSpace"/> (naming both spaces) or it does not accept the student's observations.
+    /// </summary>
+    public static Teacher Load(string path, Space studentObservationSpace, Space studentActionSpace, double temperature, int seed = 0)
+    {
+        if (!File.Exists(path)) throw new CheckpointException($"kickstarting teacher '{path}': file not found");
+        Checkpoint ckpt;
+        try { ckpt = CheckpointFile.Read(path); }
+        catch (CheckpointException e) { throw new CheckpointException($"kickstarting teacher '{path}': {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or EndOfStreamException)
+        {
+            throw new CheckpointException($"kickstarting teacher '{path}': cannot read the checkpoint ({e.Message})");
+        }
+        if (!ckpt.Contains("trainer/meta") || !ckpt.Contains("trainer/config"))
+            throw new CheckpointException($"kickstarting teacher '{path}': not a training checkpoint (it lacks the trainer/meta and trainer/config sections that `astromech train` writes)");
+        var meta = ckpt.GetJsonNode("trainer/meta");
+        string algoName = (string)meta["algo"]!;
+        string teacherActions = (string?)meta["action_space"] ?? "?";
+        if (teacherActions != studentActionSpace.ToString())
+            throw new CheckpointException($"kickstarting teacher '{path}' acts in {teacherActions} but the student acts in {studentActionSpace}; teacher and student must share the action space");
+        if (algoName == "r2d2")
+            throw new CheckpointException($"kickstarting teacher '{path}' is an R2D2 (recurrent) checkpoint; teachers must be feedforward policies (a2c, ppo, a3c, impala, dqn)");
+        var info = Algorithms.Get(algoName);
+        var config = ConfigBinder.Bind(info.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject(), source: $"teacher '{path}' config");
+        config = WithoutTeachers(config);
+
+        IAgent agent = info.Create(config, studentObservationSpace, studentActionSpace, seed);
+        try
+        {
+            try { agent.Load(ckpt); }
+            catch (CheckpointException e) { throw new CheckpointException($"kickstarting teacher '{path}' does not fit the student's env: {e.Message}"); }
+            Func<Tensor, IActionDistribution> policy;
+            switch (agent)
+            {
+                case IActorCriticAgent ac:
+                {
+                    var net = ac.Network;
+                    Freeze(net);
+                    policy = obs => net.Distribution(net.forward(obs).PolicyOut);
+                    break;
+                }
+                case DqnAgent dqn:
+                {
+                    var q = dqn.Learner.Online;
+                    Freeze(q);
+                    var tau = temperature;
+                    policy = obs => new Categorical(q.forward(obs).div(Scalars.Of(tau)));
+                    break;
+                }
+                default:
+                    throw new CheckpointException($"kickstarting teacher '{path}': a {algoName} checkpoint cannot teach (teachers: a2c, ppo, a3c, impala, dqn)");
+            }
+            return new Teacher(path, agent, policy);
+        }
+        catch
+        {
+            agent.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The config with its own teachers removed: a loaded policy (a teacher, or a student under `astromech eval`)
+    /// never needs the teachers it once learned from.</summary>
+    public static object WithoutTeachers(object config) =>
+        config is OnPolicyConfig { KickstartTeachers.Length: > 0 } oc ? oc with { KickstartTeachers = Array.Empty<string>(), KickstartWeights = Array.Empty<double>(), KickstartTasks = Array.Empty<int>(), KickstartTaskIndex = -1, RlLossWeight = 1.0 } : config;
+
+    private static void Freeze(nn.Module module)
+    {
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+    }
+
+    public void Dispose() => _agent.Dispose();
+}

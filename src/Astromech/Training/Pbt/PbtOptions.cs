@@ -1,0 +1,74 @@
+using Astromech.Envs;
+using Astromech.Training.Config;
+
+namespace Astromech.Training.Pbt;
+
+/// <summary>How the worse members take over better ones (Jaderberg et al. 2017, §3.1 "exploit").</summary>
+public enum PbtExploit
+{
+    /// <summary>Rank by score; each member of the bottom truncation_fraction copies a random member of the top truncation_fraction.</summary>
+    Truncation,
+    /// <summary>Each member compares itself with one other member drawn at random and copies it when that member's mean is
+    /// higher and Welch's t-test rejects equal means at ttest_alpha.</summary>
+    TTest,
+}
+
+/// <summary>How a member that copied another changes the copied hyperparameters (§3.1 "explore").</summary>
+public enum PbtExplore
+{
+    /// <summary>Multiply each hyperparameter by perturb_low or perturb_high (0.8 or 1.2), at random, kept inside its range.</summary>
+    Perturb,
+    /// <summary>With probability resample_probability draw each hyperparameter afresh from its prior range, otherwise perturb it.</summary>
+    Resample,
+}
+
+/// <summary>The schedule of a population-based training run; the search space is given separately (<see cref="HyperparameterRange"/>).</summary>
+public sealed record PbtOptions : IValidatableConfig
+{
+    [ConfigRange(2, 1024)] public int Population { get; init; } = 4;
+    /// <summary>Env steps each member trains between ready points (exploit/explore happen at every ready point).</summary>
+    [ConfigRange(1, 1e12)] public long ReadyInterval { get; init; } = 20_000;
+    /// <summary>Env steps per member over the whole run.</summary>
+    [ConfigRange(1, 1e13)] public long TotalSteps { get; init; } = 200_000;
+    public PbtExploit Exploit { get; init; } = PbtExploit.Truncation;
+    /// <summary>Share of the population in the bottom (copiers) and top (donors) groups of truncation selection.</summary>
+    [ConfigRange(0, 0.5, MinExclusive = true)] public double TruncationFraction { get; init; } = 0.2;
+    /// <summary>Significance level of t-test selection.</summary>
+    [ConfigRange(0, 1, MinExclusive = true)] public double TtestAlpha { get; init; } = 0.05;
+    public PbtExplore Explore { get; init; } = PbtExplore.Perturb;
+    [ConfigRange(0, 1, MinExclusive = true)] public double PerturbLow { get; init; } = 0.8;
+    [ConfigRange(1, 100, MinExclusive = true)] public double PerturbHigh { get; init; } = 1.2;
+    [ConfigRange(0, 1)] public double ResampleProbability { get; init; } = 0.25;
+    /// <summary>Members trained at once on worker threads; 1 trains them one after another (round-robin, one slice each).</summary>
+    [ConfigRange(1, 256)] public int Workers { get; init; } = 1;
+    /// <summary>Deterministic evaluation episodes that score a member at each ready point.</summary>
+    [ConfigRange(1, 100_000)] public int EvalEpisodes { get; init; } = 10;
+    public int Seed { get; init; } = 0;
+
+    public IEnumerable<string> Validate()
+    {
+        if (ReadyInterval > TotalSteps) yield return $"ready_interval ({ReadyInterval}) exceeds total_steps ({TotalSteps}): no ready point would happen";
+        if (Exploit == PbtExploit.TTest && EvalEpisodes < 2) yield return "exploit = t_test needs eval_episodes ≥ 2 (a variance per member)";
+    }
+}
+
+/// <summary>
+/// One searched hyperparameter: a config key of the learner (learning_rate, ent_coef, kickstart_lambda…), its range, whether it is
+/// sampled log-uniformly, and an optional starting value (otherwise each member starts from a draw from the range).
+/// </summary>
+public sealed record HyperparameterRange(string Key, double Min, double Max, bool Log = false, double? Initial = null)
+{
+    public double Clamp(double v) => Math.Clamp(v, Min, Max);
+
+    public double Sample(Rng rng) => Log
+        ? Math.Exp(Math.Log(Min) + rng.NextDouble() * (Math.Log(Max) - Math.Log(Min)))
+        : Min + rng.NextDouble() * (Max - Min);
+
+    public void Validate()
+    {
+        if (!(Min <= Max) || !double.IsFinite(Min) || !double.IsFinite(Max))
+            throw new ConfigException($"hyperparameter '{Key}': min ({Min}) must be finite and not above max ({Max})");
+        if (Log && Min <= 0) throw new ConfigException($"hyperparameter '{Key}': a log-scale range needs min > 0, got {Min}");
+        if (Initial is double i && (i < Min || i > Max)) throw new ConfigException($"hyperparameter '{Key}': initial {i} lies outside [{Min}, {Max}]");
+    }
+}

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Astromech.Envs;
+
+namespace Astromech.Training.Pbt;
+
+/// <summary>One member of the population: its hyperparameters now, where its state lives, and its history.</summary>
+public sealed class PbtMember
+{
+    public int Id { get; }
+    /// <summary>The member's own folder (its run directory: checkpoint, logs, curve).</summary>
+    public string Dir { get; }
+    public Dictionary<string, double> Hyperparameters { get; set; }
+    /// <summary>Env steps trained so far (its own plus those inherited with copied state).</summary>
+    public long Steps { get; set; }
+    public PbtScore? LastScore { get; set; }
+    /// <summary>The member whose state this one carries since the last copy (its own id when it never copied).</summary>
+    public int Lineage { get; set; }
+
+    public PbtMember(int id, string dir, Dictionary<string, double> hyperparameters)
+    {
+        Id = id;
+        Dir = dir;
+        Hyperparameters = hyperparameters;
+        Lineage = id;
+    }
+}
+
+/// <summary>
+/// What PBT needs from a learner: train a member from its saved state (or from scratch) up to a step count with its
+/// current hyperparameters and return its score, and copy whole members' state (weights, optimizer state, counters).
+/// <see cref="TrainerMemberTrainer"/> does this for every agent the <see cref="Trainer"/> can run; tests use synthetic members.
+/// Members may be trained on several threads at once (<see cref="PbtOptions.Workers"/>); copies never overlap training.
+/// </summary>
+public interface IPbtMemberTrainer
+{
+    PbtScore TrainSlice(PbtMember member, long untilStep);
+
+    /// <summary>Copies the state of each pair's source into its destination, all at once: a member may be a source
+    /// and a destination in the same call, and every destination receives its source's state from before the call.</summary>
+    void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies);
+}
+
+/// <summary>One row of the hyperparameter/score trace: a member at a ready point, and whom it copied there (if anyone).</summary>
+public sealed record PbtTraceRow(int Generation, long Step, int Member, PbtScore Score, IReadOnlyDictionary<string, double> Hyperparameters,
+    int? CopiedFrom, IReadOnlyDictionary<string, double>? NewHyperparameters);
+
+public sealed record PbtResult(IReadOnlyList<PbtMember> Members, IReadOnlyList<PbtTraceRow> Trace, int Best, PbtScore BestScore);
+
+/// <summary>
+/// Population-based training (Jaderberg et al. 2017) over any learner behind <see cref="IPbtMemberTrainer"/>:
+/// every member trains ready_interval env steps (round-robin one after another, or on worker threads), is scored,
+/// and then the exploit step lets worse members copy the state and hyperparameters of better ones, and the explore
+/// step perturbs or resamples the copied hyperparameters. Generations are synchronous, and exploit/explore draw from
+/// one RNG seeded by the options, so a seeded run with deterministic members is repeatable. Writes pbt_trace.csv,
+/// lineage.json, pbt_summary.json and one plot per hyperparameter plus the scores (PNG) into the output folder.
+/// </summary>
+public static class PbtRunner
+{
+    public static PbtResult Run(PbtOptions o, IReadOnlyList<HyperparameterRange> space, IPbtMemberTrainer trainer, string outDir,
+        Action<string>? log = null)
+    {
+        Astromech.Training.Config.ConfigBinder.Validate(o);
+        if (space.Count == 0) throw new ArgumentException("PBT needs at least one hyperparameter to search");
+        foreach (var h in space) h.Validate();
+        if (space.Select(h => h.Key).Distinct().Count() != space.Count) throw new ArgumentException("a hyperparameter is listed twice in the search space");
+        Directory.CreateDirectory(outDir);
+        var rng = new Rng(o.Seed);
+        var members = Enumerable.Range(0, o.Population)
+            .Select(i => new PbtMember(i, Path.Combine(outDir, $"member-{i}"), PbtSelection.Initial(space, rng))).ToList();
+        var trace = new List<PbtTraceRow>();
+        var lineage = new JsonArray();
+        foreach (var m in members) lineage.Add(new JsonObject { ["generation"] = 0, ["step"] = 0, ["member"] = m.Id, ["event"] = "start", ["hyperparameters"] = Json(m.Hyperparameters) });
+
+        int generations = (int)((o.TotalSteps + o.ReadyInterval - 1) / o.ReadyInterval);
+        for (int g = 0; g < generations; g++)
+        {
+            long until = Math.Min(o.TotalSteps, (g + 1) * o.ReadyInterval);
+            var scores = new PbtScore[members.Count];
+            if (o.Workers <= 1) foreach (var m in members) scores[m.Id] = Slice(trainer, m, until);
+            else Parallel.ForEach(members, new ParallelOptions { MaxDegreeOfParallelism = o.Workers }, m => scores[m.Id] = Slice(trainer, m, until));
+
+            bool last = g == generations - 1;
+            var donors = last ? new int?[members.Count] : PbtSelection.Exploit(scores, o, rng);
+            var before = members.Select(m => new Dictionary<string, double>(m.Hyperparameters)).ToArray();
+            var copies = new List<(PbtMember, PbtMember)>();
+            var newHp = new Dictionary<string, double>?[members.Count];
+            for (int i = 0; i < members.Count; i++)
+            {
+                if (donors[i] is not int d) continue;
+                newHp[i] = PbtSelection.Explore(before[d], space, o, rng);
+                copies.Add((members[d], members[i]));
+            }
+            if (copies.Count > 0) trainer.CopyStates(copies);
+            var lineageBefore = members.Select(m => m.Lineage).ToArray();
+            for (int i = 0; i < members.Count; i++)
+            {
+                trace.Add(new PbtTraceRow(g, until, i, scores[i], before[i], donors[i], newHp[i]));
+                if (donors[i] is not int d) continue;
+                members[i].Hyperparameters = newHp[i]!;
+                members[i].Lineage = lineageBefore[d];
+                members[i].Steps = members[d].Steps;
+                lineage.Add(new JsonObject
+                {
+                    ["generation"] = g, ["step"] = until, ["member"] = i, ["event"] = "exploit", ["copied_from"] = d,
+                    ["score"] = scores[i].Mean, ["donor_score"] = scores[d].Mean, ["hyperparameters"] = Json(newHp[i]!),
+                });
+            }
+            log?.Invoke($"ready point {g + 1}/{generations} at {until:N0} steps: " + string.Join("  ", members.Select(m =>
+                $"#{m.Id} {scores[m.Id].Mean:F1}{(donors[m.Id] is int d ? $"←#{d}" : "")}")));
+            WriteOutputs(outDir, space, trace, lineage, members, scores, last);
+        }
+        var final = trace.Where(r => r.Generation == generations - 1).ToList();
+        var best = final.OrderByDescending(r => r.Score.Mean).ThenBy(r => r.Member).First();
+        return new PbtResult(members, trace, best.Member, best.Score);
+    }
+
+    private static PbtScore Slice(IPbtMemberTrainer trainer, PbtMember m, long until)
+    {
+        var s = trainer.TrainSlice(m, until);
+        m.Steps = until;
+        m.LastScore = s;
+        return s;
+    }
+
+    private static JsonObject Json(IReadOnlyDictionary<string, double> hp)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in hp) o[k] = v;
+        return o;
+    }
+
+    private static void WriteOutputs(string outDir, IReadOnlyList<HyperparameterRange> space, List<PbtTraceRow> trace, JsonArray lineage,
+        List<PbtMember> members, PbtScore[] scores, bool last)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder("generation,step,member,score_mean,score_std,score_episodes,copied_from");
+        foreach (var h in space) sb.Append(',').Append(h.Key);
+        foreach (var h in space) sb.Append(",next_").Append(h.Key);
+        sb.Append('\n');
+        foreach (var r in trace)
+        {
+            sb.Append(inv, $"{r.Generation},{r.Step},{r.Member},{r.Score.Mean:R},{r.Score.Std:R},{r.Score.Count},{(r.CopiedFrom is int d ? d.ToString(inv) : "")}");
+            foreach (var h in space) sb.Append(',').Append(r.Hyperparameters[h.Key].ToString("R", inv));
+            foreach (var h in space) sb.Append(',').Append((r.NewHyperparameters ?? r.Hyperparameters)[h.Key].ToString("R", inv));
+            sb.Append('\n');
+        }
+        AtomicFile.WriteAllText(Path.Combine(outDir, "pbt_trace.csv"), sb.ToString());
+        RunDirectory.WriteJsonAtomic(Path.Combine(outDir, "lineage.json"), lineage.DeepClone());
+        PbtPlot.SaveAll(outDir, space.Select(h => h.Key).ToList(), trace, members.Count);
+        if (!last) return;
+        int best = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i].Mean).ThenBy(i => i).First();
+        RunDirectory.WriteJsonAtomic(Path.Combine(outDir, "pbt_summary.json"), new JsonObject
+        {
+            ["best_member"] = best,
+            ["best_score"] = scores[best].Mean,
+            ["best_hyperparameters"] = Json(members[best].Hyperparameters),
+            ["best_dir"] = members[best].Dir,
+            ["scores"] = new JsonArray(scores.Select(s => (JsonNode)s.Mean).ToArray()),
+            ["mean_score"] = scores.Average(s => s.Mean),
+        });
+    }
+}

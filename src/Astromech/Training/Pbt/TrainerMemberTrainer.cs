@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Astromech.Envs;
+using Astromech.Envs.Spaces;
+using Astromech.Training.Checkpoints;
+using Astromech.Training.Config;
+
+namespace Astromech.Training.Pbt;
+
+/// <summary>
+/// PBT members that are ordinary training runs: each member is a run directory; a slice builds the agent from the base
+/// config with the member's hyperparameters bound over it (so any numeric config key of any learner can be searched,
+/// with its range checks), resumes it from the member's checkpoint, trains with the shared <see cref="Trainer"/> up to
+/// the ready point, and scores it by the trainer's final deterministic evaluation. Copying a member copies its checkpoint
+/// file: parameters, optimizer state, counters, RNG and episode history.
+/// <para>Caveats that follow from slicing: a rollout in progress at a ready point is dropped (choose ready_interval as a
+/// multiple of the rollout size n_steps × num_envs); episodes in progress are cut; and schedules that anneal over the
+/// run's length (lr_anneal, clip_range_anneal) would see each slice's end as the run's end, so they are refused.</para>
+/// </summary>
+public sealed class TrainerMemberTrainer : IPbtMemberTrainer
+{
+    private readonly Type _configType;
+    private readonly JsonObject _baseConfig;
+    private readonly Func<object, int, IAgent> _create;
+    private readonly Func<IEnv> _makeEnv;
+    private readonly string _envId;
+    private readonly IReadOnlyDictionary<string, string> _envArgs;
+    private readonly int _seed;
+    private readonly int _evalEpisodes;
+    private readonly double? _threshold;
+
+    /// <param name="configType">The learner's config record.</param>
+    /// <param name="baseConfig">Its keys for every member (the searched keys are bound over them).</param>
+    /// <param name="create">Builds an agent from a bound config and a seed.</param>
+    public TrainerMemberTrainer(Type configType, JsonObject baseConfig, Func<object, int, IAgent> create, Func<IEnv> makeEnv,
+        string envId, IReadOnlyDictionary<string, string> envArgs, int seed, int evalEpisodes, double? rewardThreshold)
+    {
+        _configType = configType;
+        _baseConfig = baseConfig;
+        _create = create;
+        _makeEnv = makeEnv;
+        _envId = envId;
+        _envArgs = envArgs;
+        _seed = seed;
+        _evalEpisodes = evalEpisodes;
+        _threshold = rewardThreshold;
+        var probe = ConfigBinder.ToJson(ConfigBinder.Bind(configType, baseConfig));
+        foreach (var key in new[] { "lr_anneal", "clip_range_anneal" })
+            if (probe[key] is JsonValue v && v.TryGetValue<bool>(out var on) && on)
+                throw new ConfigException($"{key} = true anneals over the run's length, which PBT's slices cut short; turn it off (PBT tunes learning_rate instead)");
+    }
+
+    /// <summary>The member's config: the base config with its hyperparameters bound over it (range checks name the key).</summary>
+    public object ConfigFor(PbtMember m) =>
+        ConfigBinder.Bind(_configType, _baseConfig, m.Hyperparameters.Select(kv => $"{kv.Key}={kv.Value.ToString("R", CultureInfo.InvariantCulture)}"));
+
+    public string CheckpointOf(PbtMember m) => new RunDirectory(m.Dir).Checkpoint;
+
+    public PbtScore TrainSlice(PbtMember member, long untilStep)
+    {
+        var config = ConfigFor(member);
+        int seed = unchecked(_seed + 1009 * member.Id);
+        string ckpt = CheckpointOf(member);
+        using var agent = _create(config, seed);
+        var summary = Trainer.Run(agent, _makeEnv, new TrainerOptions
+        {
+            EnvId = _envId,
+            EnvArgs = _envArgs,
+            Seed = seed,
+            TotalSteps = untilStep,
+            OutDir = member.Dir,
+            EvalEpisodes = _evalEpisodes,
+            CheckpointInterval = 0,
+            RewardThreshold = _threshold,
+            ShowProgress = false,
+            ResumeFrom = File.Exists(ckpt) ? ckpt : null,
+            AgentConfig = ConfigBinder.ToJson(config),
+        });
+        return new PbtScore(summary.EvalMeanReturn, summary.EvalStdReturn, summary.EvalEpisodes);
+    }
+
+    public void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies)
+    {
+        // Read every source first: a member may be a source and a destination in the same round.
+        var data = copies.Select(c => File.ReadAllBytes(CheckpointOf(c.From))).ToArray();
+        for (int i = 0; i < copies.Count; i++)
+        {
+            Directory.CreateDirectory(copies[i].To.Dir);
+            AtomicFile.WriteAllBytes(CheckpointOf(copies[i].To), data[i]);
+        }
+    }
+}

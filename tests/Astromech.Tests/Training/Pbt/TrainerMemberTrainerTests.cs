@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using Astromech.Agents;
+using Astromech.Envs.Registry;
+using Astromech.Tests.Training;
+using Astromech.Training;
+using Astromech.Training.Config;
+using Astromech.Training.Pbt;
+
+namespace Astromech.Tests.Training.Pbt;
+
+/// <summary>PBT over real training runs: members are PPO runs sliced by the trainer; copying a member copies its checkpoint.</summary>
+[Collection(Astromech.Tests.Learning.SerialCollection.Name)]
+public class TrainerMemberTrainerTests
+{
+    /// <summary>Records, at every copy, whether each destination's checkpoint now holds exactly its source's bytes.</summary>
+    private sealed class Checked(TrainerMemberTrainer inner) : IPbtMemberTrainer
+    {
+        public readonly List<bool> CopiesExact = new();
+        public PbtScore TrainSlice(PbtMember member, long untilStep) => inner.TrainSlice(member, untilStep);
+        public void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies)
+        {
+            var before = copies.Select(c => File.ReadAllBytes(inner.CheckpointOf(c.From))).ToArray();
+            inner.CopyStates(copies);
+            for (int i = 0; i < copies.Count; i++) CopiesExact.Add(before[i].SequenceEqual(File.ReadAllBytes(inner.CheckpointOf(copies[i].To))));
+        }
+    }
+
+    [Fact]
+    public void PpoMembersTrainInSlicesCopyCheckpointsAndTrainOnWithTheirNewHyperparameters()
+    {
+        using var dir = new TempDir();
+        var algo = Algorithms.Get("ppo");
+        var baseConfig = new JsonObject { ["num_envs"] = 2, ["n_steps"] = 128, ["batch_size"] = 64, ["n_epochs"] = 2 };
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var (obs, act) = (env.ObservationSpace, env.ActionSpace);
+        var inner = new TrainerMemberTrainer(algo.ConfigType, baseConfig, (cfg, seed) => algo.Create(cfg, obs, act, seed),
+            () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), seed: 0, evalEpisodes: 3, rewardThreshold: 475);
+        var members = new Checked(inner);
+        var space = new[] { new HyperparameterRange("learning_rate", 1e-4, 1e-2, Log: true), new HyperparameterRange("ent_coef", 0, 0.05) };
+        var result = PbtRunner.Run(new PbtOptions { Population = 3, ReadyInterval = 512, TotalSteps = 1536, EvalEpisodes = 3, Seed = 4 },
+            space, members, dir.Path);
+
+        Assert.Equal(9, result.Trace.Count);
+        Assert.Equal(2, members.CopiesExact.Count); // one copy at each of the two ready points before the end
+        Assert.All(members.CopiesExact, Assert.True);
+        // The last slice of every member ran with the hyperparameters the trace says, bound into its config.
+        foreach (var row in result.Trace.Where(r => r.Generation == 2))
+        {
+            var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, $"member-{row.Member}", "summary.json")))!;
+            Assert.Equal(row.Hyperparameters["learning_rate"], (double)summary["config"]!["learning_rate"]!, 12);
+            Assert.Equal(row.Hyperparameters["ent_coef"], (double)summary["config"]!["ent_coef"]!, 12);
+            Assert.Equal(1536, (long)summary["env_steps"]!);
+        }
+        Assert.True(File.Exists(Path.Combine(dir.Path, "pbt_learning_rate.png")));
+        Assert.Throws<ConfigException>(() => new TrainerMemberTrainer(algo.ConfigType, new JsonObject { ["lr_anneal"] = true },
+            (cfg, seed) => algo.Create(cfg, obs, act, seed), () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), 0, 3, null));
+    }
+}
