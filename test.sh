@@ -3,6 +3,8 @@
 # "tests: N passed, N failed, N skipped" summed over the test assemblies.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+# The MuJoCo env tests need libmujoco2.2.2: install it when missing (as root) or say which package to install.
+build/debian-packages.sh || exit 1
 results="$(pwd)/.artifacts/test-results"
 rm -rf "$results"
 dotnet test Astromech.slnx -c Release --nologo --logger "trx" --results-directory "$results" "$@"

@@ -112,6 +112,18 @@ public class CliTests
     }
 
     [Fact]
+    public void BenchEnvRunsAMuJoCoEnvOnOneCopy()
+    {
+        var (code, output, err) = CliRunner.Run("bench", "env", "HalfCheetah-v5", "--envs", "1", "--steps", "3000");
+        Assert.True(code == 0, err);
+        var j = JsonNode.Parse(output.Trim())!.AsObject();
+        Assert.Equal("HalfCheetah-v5", (string)j["env"]!);
+        Assert.Equal(3000, (long)j["steps"]!);
+        Assert.Equal(3, (long)j["episodes"]!); // 1000-step time limit
+        Assert.True((double)j["steps_per_second"]! > 0);
+    }
+
+    [Fact]
     public void TrainWritesSummaryCheckpointLogsAndCurve_AndEvalReadsTheCheckpoint()
     {
         string dir = TempDir();

@@ -16,7 +16,17 @@ internal static class ListCommand
             Console.WriteLine("environments:");
             foreach (var spec in EnvRegistry.Specs)
             {
-                using var env = EnvRegistry.Make(spec.Id);
+                Astromech.Envs.IEnv env;
+                try
+                {
+                    env = EnvRegistry.Make(spec.Id);
+                }
+                catch (Astromech.Envs.MuJoCo.MuJoCoNotFoundException e)
+                {
+                    Console.WriteLine($"  {spec.Id,-28} unavailable: {e.Message}");
+                    continue;
+                }
+                using var _ = env;
                 string limit = spec.MaxEpisodeSteps is int m ? $"limit {m}"
                     : (env is Astromech.Envs.Wrappers.Wrapper w ? w.Unwrapped : env) is Astromech.Envs.IOwnTimeLimit own
                         ? $"limit {own.MaxEpisodeSteps} (set by the env from its args)"
