@@ -3,7 +3,7 @@
 # 1 mirrored push, 2 long heavy pole; task id = observation feature 4). Trains one PPO teacher per task (the env with
 # --env-arg task=k, CartPole-v1's tuned PPO hyperparameters, 64-64 tanh), then, per seed, a 32-32 ReLU PPO student on
 # the mixed env for a fixed budget of env steps, from scratch and kickstarted from the three teachers with each state
-# routed to its task's teacher (kickstart_tasks=[0,1,2], kickstart_task_index=4). Every policy is evaluated
+# routed to its task's teacher (kickstart_tasks=[0,1,2], kickstart_task_index=4; default λ 1 → 0 linearly over the budget). Every policy is evaluated
 # deterministically on each task separately (astromech eval --env-arg task=k); a student's normalized score on task k
 # is its return divided by teacher k's return on task k, and the report gives the mean over tasks, per seed.
 # usage: bench/kickstart-multitask.sh [SEEDS=1,2,3] [BUDGET=30000]
@@ -18,7 +18,7 @@ base="--algo ppo --config $root/configs/ppo/CartPole-v1.json --env $env --no-pro
 teacher_steps=${TEACHER_STEPS:-50000}
 episodes=${EPISODES:-50}
 student=${STUDENT:-"--set hidden=[32,32] --set activation=relu"}
-kick=${KICK:-"--lambda 1 --set kickstart_schedule=linear --set kickstart_decay_steps=$((budget / 2))"}
+kick=${KICK:-"--lambda 1 --set kickstart_schedule=linear --set kickstart_decay_steps=$budget"}
 tasks="0 1 2"
 mkdir -p "$out"
 evaluate() { # checkpoint name → out/eval-name-task-k.json
@@ -46,6 +46,8 @@ out, seeds, tasks = sys.argv[1], sys.argv[2].split(","), sys.argv[3:]
 ret = lambda name, k: json.load(open(os.path.join(out, f"eval-{name}-task{k}.json")))["mean_return"]
 teacher = {k: ret(f"teacher{k}", k) for k in tasks}
 print("teacher returns per task:", ", ".join(f"{k}: {teacher[k]:.2f}" for k in tasks))
+for t in tasks:
+    print(f"  teacher {t} on tasks {'/'.join(tasks)}: " + " / ".join(f"{ret(f'teacher{t}', k):.1f}" for k in tasks))
 means = {"scratch": [], "kick": []}
 for s in seeds:
     row = []
