@@ -5,6 +5,8 @@
 # Prints each run's final 100-episode training mean and deterministic evaluation (100 episodes; PBT members: the
 # final ready point's 10-episode evaluation, and the best member re-evaluated on 100 episodes with astromech eval).
 # usage: bench/kickstart-pbt.sh TEACHER.ckpt [SEEDS=1,2,3] [STEPS=204800]
+# Env vars: OUT (folder; finished runs in it are skipped), PBT_CONFIG (default configs/pbt/ppo-Acrobot-v1-kickstart.json;
+# configs/pbt/ppo-Acrobot-v1-kickstart-train-mean.json ranks members by their last-100 training mean), ASTROMECH.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 teacher="$1"; seeds="${2:-1,2,3}"; steps="${3:-204800}"
@@ -25,7 +27,7 @@ for name in constant linear exponential; do
   done
 done
 # The PBT config fixes total_steps (204,800 = 10 ready points); STEPS applies to the hand schedules only.
-[ -f "$out/pbt/pbt_summary.json" ] || $cli pbt --config "$root/configs/pbt/ppo-Acrobot-v1-kickstart.json" --kickstart "$teacher" --out "$out/pbt" > "$out/pbt.log" 2>&1 || true
+[ -f "$out/pbt/pbt_summary.json" ] || $cli pbt --config "${PBT_CONFIG:-$root/configs/pbt/ppo-Acrobot-v1-kickstart.json}" --kickstart "$teacher" --out "$out/pbt" > "$out/pbt.log" 2>&1 || true
 python3 - "$out" "$cli" <<'PY'
 import json, glob, os, sys, subprocess, statistics as st
 out = sys.argv[1]
@@ -37,7 +39,7 @@ for name in ["constant", "linear", "exponential"]:
 p = f"{out}/pbt/pbt_summary.json"
 if os.path.exists(p):
     s = json.load(open(p))
-    print(f"pbt: final 10-episode scores {[round(x, 2) for x in s['scores']]}, best member {s['best_member']} λ={s['best_hyperparameters']}")
+    print(f"pbt: final member scores {[round(x, 2) for x in s['scores']]}, best member {s['best_member']} λ={s['best_hyperparameters']}")
     for m in sorted(glob.glob(f"{out}/pbt/member-*/summary.json")):
         r = json.load(open(m)); print(f"  {os.path.basename(os.path.dirname(m))}: train100 {r['final_mean_return']:.2f}")
     ev = subprocess.run(sys.argv[2].split() + ["eval", f"{s['best_dir']}/checkpoint.ckpt", "--episodes", "100"], capture_output=True, text=True).stdout

@@ -276,6 +276,36 @@ public class CliTests
     }
 
     [Fact]
+    public void MultiTaskKickstartingRoutesEachStateToItsTasksTeacher()
+    {
+        // Three tiny teachers on CartPoleMultiTask-v0 (one per task), then a student trained on task 1 only: with
+        // routing (task id = observation feature 4) teacher 1 sees every state and teachers 0 and 2 none.
+        string dir = TempDir();
+        var teachers = new List<string>();
+        for (int k = 0; k < 3; k++)
+        {
+            string t = Path.Combine(dir, $"teacher{k}");
+            var (c, _, e) = CliRunner.Run("train", "--algo", "a2c", "--env", "CartPoleMultiTask-v0", "--env-arg", $"task={k}", "--steps", "400",
+                "--seed", k.ToString(), "--out", t, "--eval-episodes", "1", "--no-progress");
+            Assert.True(c == 0, e);
+            teachers.Add(Path.Combine(t, "checkpoint.ckpt"));
+        }
+        string student = Path.Combine(dir, "student");
+        var (code, _, err) = CliRunner.Run("train", "--algo", "ppo", "--env", "CartPoleMultiTask-v0", "--env-arg", "task=1", "--steps", "1024",
+            "--out", student, "--eval-episodes", "1", "--no-progress", "--kickstart", string.Join(",", teachers), "--lambda", "1",
+            "--set", "n_steps=256", "--set", "num_envs=2", "--set", "kickstart_tasks=[0,1,2]", "--set", "kickstart_task_index=4");
+        Assert.True(code == 0, err);
+        var metrics = File.ReadAllLines(Path.Combine(student, "metrics.csv"));
+        double[] Values(string key) => metrics.Where(l => l.Contains($",{key},"))
+            .Select(l => double.Parse(l.Split(',')[3], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.NotEmpty(Values("train/kickstart_loss_1"));
+        Assert.All(Values("train/kickstart_loss_1"), v => Assert.True(v > 0, $"teacher 1's loss {v}"));
+        Assert.All(Values("train/kickstart_loss_0"), v => Assert.Equal(0, v));
+        Assert.All(Values("train/kickstart_loss_2"), v => Assert.Equal(0, v));
+        Assert.Equal(Values("train/kickstart_loss_0").Length, Values("train/kickstart_loss_1").Length);
+    }
+
+    [Fact]
     public void KickstartedTrainingLogsLambdaAndTheDistillationLoss_AndPbtWritesItsTraceAndPlots()
     {
         string dir = TempDir();

@@ -53,13 +53,13 @@ internal static class PbtCommand
         algo.EnsureSupports(envId, actSpace);
         var spec = EnvRegistry.Spec(envId);
         var trainer = new TrainerMemberTrainer(algo.ConfigType, agentConfig, (cfg, seed) => algo.Create(cfg, obsSpace, actSpace, seed),
-            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold);
+            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score);
         // Fail on a bad teacher or an out-of-range hyperparameter before any member trains.
         using (algo.Create(trainer.ConfigFor(new PbtMember(0, outDir, space.ToDictionary(h => h.Key, h => h.Initial ?? h.Min))), obsSpace, actSpace, options.Seed)) { }
         Console.WriteLine($"pbt: {options.Population} × {algo.Name} on {envId}, {options.TotalSteps:N0} steps each, ready every {options.ReadyInterval:N0}, " +
                           $"exploit {options.Exploit}, explore {options.Explore}, searching {string.Join(", ", space.Select(h => h.Key))}");
         var result = PbtRunner.Run(options, space, trainer, outDir, quiet ? null : Console.WriteLine);
-        Console.WriteLine($"best member: #{result.Best}, evaluation {result.BestScore.Mean:F2} ± {result.BestScore.Std:F2} " +
+        Console.WriteLine($"best member: #{result.Best}, {(options.Score == PbtScoreSource.TrainMean ? "last-100 training mean" : "evaluation")} {result.BestScore.Mean:F2} ± {result.BestScore.Std:F2} " +
                           $"({string.Join(", ", result.Members[result.Best].Hyperparameters.Select(kv => $"{kv.Key} {kv.Value:G4}"))})");
         Console.WriteLine($"  trace:   {Path.Combine(outDir, "pbt_trace.csv")}, {Path.Combine(outDir, "lineage.json")}");
         Console.WriteLine($"  plots:   {string.Join(", ", space.Select(h => Path.Combine(outDir, $"pbt_{h.Key}.png")))}, {Path.Combine(outDir, "pbt_scores.png")}");

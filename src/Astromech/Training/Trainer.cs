@@ -41,6 +41,9 @@ public sealed record RunSummary
     public double WallSeconds { get; init; }
     public int Episodes { get; init; }
     public double? FinalMeanReturn { get; init; }
+    /// <summary>Standard deviation of the returns behind <see cref="FinalMeanReturn"/> and how many episodes (≤ 100) they are.</summary>
+    public double? FinalStdReturn { get; init; }
+    public int FinalWindowEpisodes { get; init; }
     public long? SolvedAtStep { get; init; }
     /// <summary>Wall-clock seconds into the run when the training mean reached the threshold.</summary>
     public double? SolvedAtWallSeconds { get; init; }
@@ -73,6 +76,8 @@ public sealed record RunSummary
             ["steps_per_second"] = Math.Round(StepsPerSecond, 1),
             ["episodes"] = Episodes,
             ["final_mean_return"] = FinalMeanReturn,
+            ["final_std_return"] = FinalStdReturn,
+            ["final_window_episodes"] = FinalWindowEpisodes,
             ["reward_threshold"] = RewardThreshold,
             ["solved_at_step"] = SolvedAtStep,
             ["solved_at_wall_seconds"] = SolvedAtWallSeconds is double w ? Math.Round(w, 3) : null,
@@ -103,6 +108,12 @@ public sealed record RunSummary
 public static class Trainer
 {
     private const int Window = 100;
+
+    private static double Std(double[] x)
+    {
+        double mean = x.Average();
+        return Math.Sqrt(x.Select(v => (v - mean) * (v - mean)).Average());
+    }
 
     public static RunSummary Run(IAgent agent, Func<IEnv> makeEnv, TrainerOptions o)
     {
@@ -366,6 +377,8 @@ public static class Trainer
                 WallSeconds = wall,
                 Episodes = _history.Count,
                 FinalMeanReturn = _history.Count == 0 ? null : _history.TakeLast(Window).Average(h => h.Return),
+                FinalStdReturn = _history.Count == 0 ? null : Std(_history.TakeLast(Window).Select(h => h.Return).ToArray()),
+                FinalWindowEpisodes = Math.Min(Window, _history.Count),
                 SolvedAtStep = _solvedAt,
                 SolvedAtWallSeconds = _solvedAtWall,
                 EvalMeanReturn = final.MeanReturn,

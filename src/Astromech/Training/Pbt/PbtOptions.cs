@@ -22,6 +22,15 @@ public enum PbtExplore
     Resample,
 }
 
+/// <summary>What ranks the members at a ready point.</summary>
+public enum PbtScoreSource
+{
+    /// <summary>The slice's final deterministic evaluation over eval_episodes episodes.</summary>
+    Eval,
+    /// <summary>The mean (and spread) of the member's last 100 training episodes (no extra episodes; lags the policy by up to 100 episodes).</summary>
+    TrainMean,
+}
+
 /// <summary>The schedule of a population-based training run; the search space is given separately (<see cref="HyperparameterRange"/>).</summary>
 public sealed record PbtOptions : IValidatableConfig
 {
@@ -43,12 +52,14 @@ public sealed record PbtOptions : IValidatableConfig
     [ConfigRange(1, 256)] public int Workers { get; init; } = 1;
     /// <summary>Deterministic evaluation episodes that score a member at each ready point.</summary>
     [ConfigRange(1, 100_000)] public int EvalEpisodes { get; init; } = 10;
+    /// <summary><c>eval</c> (default): rank by the deterministic evaluation; <c>train_mean</c>: by the last-100 training-episode mean.</summary>
+    public PbtScoreSource Score { get; init; } = PbtScoreSource.Eval;
     public int Seed { get; init; } = 0;
 
     public IEnumerable<string> Validate()
     {
         if (ReadyInterval > TotalSteps) yield return $"ready_interval ({ReadyInterval}) exceeds total_steps ({TotalSteps}): no ready point would happen";
-        if (Exploit == PbtExploit.TTest && EvalEpisodes < 2) yield return "exploit = t_test needs eval_episodes ≥ 2 (a variance per member)";
+        if (Exploit == PbtExploit.TTest && Score == PbtScoreSource.Eval && EvalEpisodes < 2) yield return "exploit = t_test needs eval_episodes ≥ 2 (a variance per member)";
     }
 }
 

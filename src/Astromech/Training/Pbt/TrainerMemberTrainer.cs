@@ -11,7 +11,8 @@ namespace Astromech.Training.Pbt;
 /// PBT members that are ordinary training runs: each member is a run directory; a slice builds the agent from the base
 /// config with the member's hyperparameters bound over it (so any numeric config key of any learner can be searched,
 /// with its range checks), resumes it from the member's checkpoint, trains with the shared <see cref="Trainer"/> up to
-/// the ready point, and scores it by the trainer's final deterministic evaluation. Copying a member copies its checkpoint
+/// the ready point, and scores it by the trainer's final deterministic evaluation (or, with score = train_mean, by the
+/// mean of its last 100 training episodes). Copying a member copies its checkpoint
 /// file: parameters, optimizer state, counters, RNG and episode history.
 /// <para>Caveats that follow from slicing: a rollout in progress at a ready point is dropped (choose ready_interval as a
 /// multiple of the rollout size n_steps × num_envs); episodes in progress are cut; and schedules that anneal over the
@@ -28,12 +29,14 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
     private readonly int _seed;
     private readonly int _evalEpisodes;
     private readonly double? _threshold;
+    private readonly PbtScoreSource _score;
 
     /// <param name="configType">The learner's config record.</param>
     /// <param name="baseConfig">Its keys for every member (the searched keys are bound over them).</param>
     /// <param name="create">Builds an agent from a bound config and a seed.</param>
     public TrainerMemberTrainer(Type configType, JsonObject baseConfig, Func<object, int, IAgent> create, Func<IEnv> makeEnv,
-        string envId, IReadOnlyDictionary<string, string> envArgs, int seed, int evalEpisodes, double? rewardThreshold)
+        string envId, IReadOnlyDictionary<string, string> envArgs, int seed, int evalEpisodes, double? rewardThreshold,
+        PbtScoreSource score = PbtScoreSource.Eval)
     {
         _configType = configType;
         _baseConfig = baseConfig;
@@ -44,6 +47,7 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
         _seed = seed;
         _evalEpisodes = evalEpisodes;
         _threshold = rewardThreshold;
+        _score = score;
         var probe = ConfigBinder.ToJson(ConfigBinder.Bind(configType, baseConfig));
         foreach (var key in new[] { "lr_anneal", "clip_range_anneal" })
             if (probe[key] is JsonValue v && v.TryGetValue<bool>(out var on) && on)
@@ -76,6 +80,10 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
             ResumeFrom = File.Exists(ckpt) ? ckpt : null,
             AgentConfig = ConfigBinder.ToJson(config),
         });
+        if (_score == PbtScoreSource.TrainMean)
+            return summary.FinalMeanReturn is double mean
+                ? new PbtScore(mean, summary.FinalStdReturn ?? 0, summary.FinalWindowEpisodes)
+                : throw new InvalidOperationException($"PBT member {member.Id} finished no training episode by step {untilStep}; score = train_mean needs some (raise ready_interval)");
         return new PbtScore(summary.EvalMeanReturn, summary.EvalStdReturn, summary.EvalEpisodes);
     }
 

@@ -55,4 +55,26 @@ public class TrainerMemberTrainerTests
         Assert.Throws<ConfigException>(() => new TrainerMemberTrainer(algo.ConfigType, new JsonObject { ["lr_anneal"] = true },
             (cfg, seed) => algo.Create(cfg, obs, act, seed), () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), 0, 3, null));
     }
+
+    [Fact]
+    public void TrainMeanScoreIsTheLastHundredTrainingEpisodesOfTheSlice()
+    {
+        using var dir = new TempDir();
+        var algo = Algorithms.Get("ppo");
+        var baseConfig = new JsonObject { ["num_envs"] = 2, ["n_steps"] = 128, ["batch_size"] = 64, ["n_epochs"] = 1 };
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var (obs, act) = (env.ObservationSpace, env.ActionSpace);
+        var trainer = new TrainerMemberTrainer(algo.ConfigType, baseConfig, (cfg, seed) => algo.Create(cfg, obs, act, seed),
+            () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), seed: 0, evalEpisodes: 1,
+            rewardThreshold: 475, score: PbtScoreSource.TrainMean);
+        var member = new PbtMember(0, Path.Combine(dir.Path, "member-0"), new Dictionary<string, double>());
+        var score = trainer.TrainSlice(member, 1024);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(member.Dir, "summary.json")))!;
+        // The score is the training window, not the 1-episode evaluation.
+        Assert.Equal((double)summary["final_mean_return"]!, score.Mean, 9);
+        Assert.Equal((double)summary["final_std_return"]!, score.Std, 9);
+        Assert.Equal(Math.Min(100, (int)summary["episodes"]!), score.Count);
+        Assert.True(score.Count > 1, $"{score.Count} episodes");
+        Assert.True(score.Std > 0);
+    }
 }
