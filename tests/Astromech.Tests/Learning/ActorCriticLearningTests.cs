@@ -1,8 +1,4 @@
-using Astromech.Agents;
-using Astromech.Envs.Registry;
 using Astromech.Training;
-using Astromech.Training.Config;
-using TorchSharp;
 
 namespace Astromech.Tests.Learning;
 
@@ -16,24 +12,8 @@ namespace Astromech.Tests.Learning;
 [Collection(Astromech.Tests.Learning.SerialCollection.Name)]
 public class ActorCriticLearningTests
 {
-    private static RunSummary Train(string algo, long steps, long evalInterval, params string[] overrides)
-    {
-        torch.set_num_threads(1);
-        TorchSetup.Configure(1);
-        var info = Algorithms.Get(algo);
-        string preset = Path.Combine(RepoPaths.Root(), "configs", algo, "CartPole-v1.json");
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(preset),
-            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
-        var cfg = ConfigBinder.Bind(info.ConfigType, json, overrides, new[] { "algo", "env", "steps", "eval_interval" });
-        using var env = EnvRegistry.Make("CartPole-v1");
-        using var agent = info.Create(cfg, env.ObservationSpace, env.ActionSpace, 0);
-        return Trainer.Run(agent, () => EnvRegistry.Make("CartPole-v1"), new TrainerOptions
-        {
-            EnvId = "CartPole-v1", Seed = 0, TotalSteps = steps, EvalEpisodes = 100, EvalInterval = evalInterval,
-            ShowProgress = false, CheckpointInterval = 0, RewardThreshold = 475,
-            OutDir = Directory.CreateTempSubdirectory("astromech-learn-").FullName,
-        });
-    }
+    private static RunSummary Train(string algo, long steps, long evalInterval) =>
+        PresetRun.Train(algo, "CartPole-v1", 0, steps, evalInterval, 100, 475);
 
     [Fact]
     public void PpoSolvesCartPoleWithinTheZoosHundredThousandSteps()

@@ -1,8 +1,3 @@
-using Astromech.Agents;
-using Astromech.Envs.Registry;
-using Astromech.Training;
-using Astromech.Training.Config;
-using TorchSharp;
 
 namespace Astromech.Tests.Learning;
 
@@ -18,21 +13,7 @@ public class ApexLearningTests
     [Fact]
     public void ApexWithTwoActorThreadsSolvesCartPole()
     {
-        torch.set_num_threads(1);
-        TorchSetup.Configure(1);
-        var info = Algorithms.Get("apex");
-        string preset = Path.Combine(RepoPaths.Root(), "configs", "apex", "CartPole-v1.json");
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(preset),
-            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
-        var cfg = ConfigBinder.Bind(info.ConfigType, json, null, new[] { "algo", "env", "steps", "eval_interval" });
-        using var env = EnvRegistry.Make("CartPole-v1");
-        using var agent = info.Create(cfg, env.ObservationSpace, env.ActionSpace, 0);
-        var s = Trainer.Run(agent, () => EnvRegistry.Make("CartPole-v1"), new TrainerOptions
-        {
-            EnvId = "CartPole-v1", Seed = 0, TotalSteps = 25_000, EvalEpisodes = 100, EvalInterval = 5_000,
-            ShowProgress = false, CheckpointInterval = 0, RewardThreshold = 475,
-            OutDir = Directory.CreateTempSubdirectory("astromech-learn-").FullName,
-        });
+        var s = PresetRun.Train("apex", "CartPole-v1", 0, 25_000, 5_000, 100, 475);
         Assert.True(s.BestEvalMeanReturn >= 475, $"Ape-X best periodic evaluation within 25k steps: {s.BestEvalMeanReturn} (final {s.EvalMeanReturn})");
     }
 }

@@ -1,10 +1,5 @@
-using System.Text.Json.Nodes;
-using Astromech.Agents;
-using Astromech.Envs.Registry;
 using Astromech.Tests.Training;
 using Astromech.Training;
-using Astromech.Training.Config;
-using TorchSharp;
 
 namespace Astromech.Tests.Learning;
 
@@ -19,23 +14,8 @@ namespace Astromech.Tests.Learning;
 [Collection(SerialCollection.Name)]
 public class KickstartingLearningTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static RunSummary Train(string outDir, long steps, int seed, params string[] overrides)
-    {
-        torch.set_num_threads(1);
-        TorchSetup.Configure(1);
-        var info = Algorithms.Get("ppo");
-        string preset = Path.Combine(RepoPaths.Root(), "configs", "ppo", "Acrobot-v1.json");
-        var json = JsonNode.Parse(File.ReadAllText(preset),
-            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
-        var cfg = ConfigBinder.Bind(info.ConfigType, json, overrides, new[] { "algo", "env", "steps", "eval_interval" });
-        using var env = EnvRegistry.Make("Acrobot-v1");
-        using var agent = info.Create(cfg, env.ObservationSpace, env.ActionSpace, seed);
-        return Trainer.Run(agent, () => EnvRegistry.Make("Acrobot-v1"), new TrainerOptions
-        {
-            EnvId = "Acrobot-v1", Seed = seed, TotalSteps = steps, EvalEpisodes = 10, ShowProgress = false, CheckpointInterval = 0,
-            RewardThreshold = -100, OutDir = outDir, AgentConfig = ConfigBinder.ToJson(cfg),
-        });
-    }
+    private static RunSummary Train(string outDir, long steps, int seed, params string[] overrides) =>
+        PresetRun.Train("ppo", "Acrobot-v1", seed, steps, 0, 10, -100, outDir, overrides);
 
     [Fact]
     public void AKickstartedStudentOfAnotherArchitectureLearnsAcrobotFasterThanFromScratch()
