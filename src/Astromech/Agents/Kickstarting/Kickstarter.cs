@@ -91,7 +91,9 @@ public sealed class Kickstarter : IDisposable
                 masks[k] = taskIds.eq(Scalars.Of(_tasks[k])).to_type(ScalarType.Float32);
         }
         var (distill, per) = KickstartingLoss.Combine(teacherPolicies, student, _weights, masks, _kind);
-        var loss = rlLoss.mul(Scalars.Of(_rlWeight)).Plus(distill.mul(Scalars.Of(lambda)));
+        // λ changes with every update under a decaying schedule: a held scalar, not one cached forever by Scalars.Of.
+        using Scalar lambdaScalar = lambda.ToScalar();
+        var loss = rlLoss.mul(Scalars.Of(_rlWeight)).Plus(distill.mul(lambdaScalar));
         return (loss, new KickstartTerms(distill.item<float>(), lambda, per));
     }
 
