@@ -46,10 +46,8 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent, IA
     protected ConcurrentActorCriticAgent(TConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
         string algo = GetType().Name.Replace("Agent", "").ToLowerInvariant();
-        if (observationSpace is not Box)
-            throw new ArgumentException($"{algo} needs a Box observation space, but the env's observation space is {observationSpace}");
-        if (actionSpace is not (Discrete or Box))
-            throw new ArgumentException($"{algo} needs a Discrete or Box action space, but the env's action space is {actionSpace}");
+        AgentSpaces.BoxObservations(algo, observationSpace);
+        AgentSpaces.DiscreteOrBoxActions(algo, actionSpace);
         Cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;

@@ -46,10 +46,8 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
 
     protected OnPolicyAgent(TConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (observationSpace is not Box)
-            throw new ArgumentException($"{AlgoName} needs a Box observation space, but the env's observation space is {observationSpace}");
-        if (actionSpace is not (Discrete or Box))
-            throw new ArgumentException($"{AlgoName} needs a Discrete or Box action space, but the env's action space is {actionSpace}");
+        AgentSpaces.BoxObservations(AlgoName, observationSpace);
+        AgentSpaces.DiscreteOrBoxActions(AlgoName, actionSpace);
         Cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;

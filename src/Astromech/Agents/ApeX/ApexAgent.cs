@@ -41,10 +41,8 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
 
     public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (actionSpace is not Discrete discrete)
-            throw new ArgumentException($"apex needs a Discrete action space, but the env's action space is {actionSpace}");
-        if (observationSpace is not Box)
-            throw new ArgumentException($"apex needs a Box observation space, but the env's observation space is {observationSpace}");
+        var discrete = AgentSpaces.DiscreteActions("apex", actionSpace);
+        AgentSpaces.BoxObservations("apex", observationSpace);
         _cfg = cfg;
         _dqn = cfg.ToDqnConfig();
         ObservationSpace = observationSpace;

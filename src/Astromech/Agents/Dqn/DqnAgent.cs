@@ -40,10 +40,8 @@ public sealed class DqnAgent : IStreamAgent
 
     public DqnAgent(DqnConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (actionSpace is not Discrete discrete)
-            throw new ArgumentException($"dqn needs a Discrete action space, but the env's action space is {actionSpace}");
-        if (observationSpace is not Box)
-            throw new ArgumentException($"dqn needs a Box observation space, but the env's observation space is {observationSpace}");
+        var discrete = AgentSpaces.DiscreteActions("dqn", actionSpace);
+        AgentSpaces.BoxObservations("dqn", observationSpace);
         _cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;

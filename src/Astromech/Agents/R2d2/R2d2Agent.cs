@@ -38,10 +38,8 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
 
     public R2d2Agent(R2d2Config cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (actionSpace is not Discrete discrete)
-            throw new ArgumentException($"r2d2 needs a Discrete action space, but the env's action space is {actionSpace}");
-        if (observationSpace is not Box)
-            throw new ArgumentException($"r2d2 needs a Box observation space, but the env's observation space is {observationSpace}");
+        var discrete = AgentSpaces.DiscreteActions("r2d2", actionSpace);
+        AgentSpaces.BoxObservations("r2d2", observationSpace);
         _cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;

@@ -50,8 +50,7 @@ public sealed class SacAgent : IStreamAgent
             throw new ArgumentException($"sac needs continuous actions (a Box action space), but the env's action space is {actionSpace}");
         if (!box.IsBounded)
             throw new ArgumentException($"sac needs a bounded Box action space (its tanh policy is rescaled onto the bounds), but the env's action space is {actionSpace}");
-        if (observationSpace is not Box)
-            throw new ArgumentException($"sac needs a Box observation space, but the env's observation space is {observationSpace}");
+        AgentSpaces.BoxObservations("sac", observationSpace);
         _cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;
