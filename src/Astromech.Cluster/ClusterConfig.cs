@@ -8,9 +8,17 @@ namespace Astromech.Cluster;
 /// The Akka configuration of an Astromech node, from the facts measured in CLUSTER.md: cluster provider over
 /// DotNetty TCP, frames up to <c>maxFrameBytes</c> (the default 128,000 bytes fails 1–4 MiB weight messages),
 /// a heartbeat pause of 5 s (big frames share the connection with heartbeats), the split-brain resolver
-/// keeping the majority with the learner role (so the learner's side survives), and every
+/// keeping the oldest node's side, with down-if-alone (see below), and every
 /// <see cref="Messages.IAstromechMessage"/> bound to the <see cref="AstromechSerializer"/>.
 /// </summary>
+/// <remarks>
+/// Split-brain strategy: CLUSTER.md suggested keep-majority with role = learner, so the learner's side
+/// always survives a partition. But when the learner process dies, every other node is then on the side
+/// without the learner and downs itself, and the run cannot resume with a restarted learner. Astromech's
+/// clusters start with the replay node as the seed, so it is the oldest member: keep-oldest keeps the
+/// replay's side when a learner or actor dies, and down-if-alone downs the replay when it alone is
+/// unreachable, so learner and actors survive it and reconnect to its restarted process.
+/// </remarks>
 public static class ClusterConfig
 {
     public const string SystemName = "astromech";
@@ -51,9 +59,9 @@ public static class ClusterConfig
                 failure-detector.acceptable-heartbeat-pause = 5s
                 downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
                 split-brain-resolver {
-                  active-strategy = keep-majority
+                  active-strategy = keep-oldest
                   stable-after = 5s
-                  keep-majority.role = "learner"
+                  keep-oldest.down-if-alone = on
                 }
                 log-info = off
               }

@@ -1,54 +1,168 @@
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Astromech.Agents;
 using Astromech.Agents.ApeX;
 using Astromech.Cluster;
 using Astromech.Cluster.Nodes;
 using Astromech.Envs.Registry;
+using Astromech.Envs.Spaces;
+using Astromech.Training;
+using Astromech.Training.Config;
 
 namespace Astromech.Cli.Commands;
 
 /// <summary>
-/// <c>astromech node --role replay --algo apex --env ENV</c>: starts one process of a cluster. Phase 1 of the
-/// distributed runtime serves the replay role (replay shard + parameter source for an Ape-X run) and waits until
-/// stopped (Ctrl+C or SIGTERM); the learner and actor roles are refused with a message saying so.
+/// <c>astromech node --role replay|learner|actor --algo apex --env ENV [--seeds HOST:PORT,...]</c>: one process of
+/// an Ape-X cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
+/// node whose resulting config differs is refused by the cluster, naming the difference. The replay node starts
+/// the cluster (no --seeds) and the others join through it. The learner trains to --steps and writes --out
+/// exactly as <c>train</c> does (summary.json, metrics, checkpoints; --resume auto continues from
+/// OUT/checkpoint.ckpt after a crash); actor nodes act until the learner says the budget is spent; the replay
+/// node serves until stopped (Ctrl+C or SIGTERM).
 /// </summary>
 internal static class NodeCommand
 {
+    private static readonly string[] CommonOptions = { "algo", "env", "config", "set", "env-arg", "actors", "seed" };
+
+    /// <summary>A run's shared settings, bound the same way on every node.</summary>
+    internal sealed record ClusterRun(AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, ApexConfig Config, Space ObsSpace, Space ActSpace, int Seed)
+    {
+        public RunSpec Spec => new(Algo.Name, EnvId, EnvArgs, ObsSpace.FlatSize, ActSpace is Discrete d ? d.N : ActSpace.FlatSize, ConfigBinder.ToJson(Config));
+        public Func<Envs.IEnv> MakeEnv => () => EnvRegistry.Make(EnvId, EnvArgs);
+    }
+
+    internal static ClusterRun BindRun(CliArgs a, string command)
+    {
+        JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
+        string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo")) ?? throw new CliException($"{command}: --algo is required (apex)");
+        var algo = Algorithms.Get(algoName);
+        if (algo.Name != "apex") throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex");
+        string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env")) ?? throw new CliException($"{command}: --env is required (astromech list envs)");
+        EnvRegistry.Spec(envId);
+        var root = file ?? RunSetup.Preset(algo.Name, envId)?.Json ?? new JsonObject();
+        var overrides = a.All("set").ToList();
+        if (a.GetInt("actors", 1) is int actors) overrides.Add($"actors={actors}");
+        var cfg = (ApexConfig)RunSetup.BindAlgoConfig(algo, root, overrides);
+        var envArgs = RunSetup.EnvArgs(root);
+        foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
+        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
+        algo.EnsureSupports(envId, actSpace);
+        return new ClusterRun(algo, envId, envArgs, root, cfg, obsSpace, actSpace, a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0);
+    }
+
     public static int Run(string[] argv)
     {
-        var a = CliArgs.Parse(argv, "node", new[] { "role", "algo", "env", "seeds", "host", "port", "config", "set", "seed", "join-timeout" });
+        var a = CliArgs.Parse(argv, "node",
+            CommonOptions.Concat(new[] { "role", "seeds", "host", "port", "join-timeout", "request-timeout", "out", "steps", "eval-episodes", "eval-interval",
+                "checkpoint-interval", "resume", "actor-index", "torch-threads" }).ToArray(), new[] { "no-progress" });
         if (a.Positional.Count > 0) throw new CliException($"node: unexpected argument '{a.Positional[0]}'");
         string role = a.Get("role") ?? throw new CliException($"node: --role is required ({string.Join(", ", ClusterConfig.Roles)})");
         if (!ClusterConfig.Roles.Contains(role))
             throw new CliException($"node: unknown role '{role}'; roles: {string.Join(", ", ClusterConfig.Roles)}");
-        if (role != "replay")
-            throw new CliException($"node: role '{role}' is not available yet; this build runs the replay role in a cluster, and Ape-X's actors and learner embedded (astromech train --algo apex --actors N)");
-        string algoName = a.Get("algo") ?? throw new CliException("node: --algo is required (apex)");
-        var algo = Algorithms.Get(algoName);
-        if (algo.Name != "apex") throw new CliException($"node: algorithm '{algo.Name}' has no cluster roles yet; available: apex");
-        string envId = a.Get("env") ?? throw new CliException("node: --env is required (astromech list envs)");
-        var spec = EnvRegistry.Spec(envId);
-        var root = a.Get("config") is string path ? RunSetup.LoadFile(path) : RunSetup.Preset(algo.Name, envId)?.Json ?? new System.Text.Json.Nodes.JsonObject();
-        var cfg = (ApexConfig)RunSetup.BindAlgoConfig(algo, root, a.All("set"));
-        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, RunSetup.EnvArgs(root));
-        algo.EnsureSupports(envId, actSpace);
-        var seeds = a.All("seeds").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Select(ReplayNode.SeedAddress).ToList();
+        foreach (var (opt, roles) in new[] { ("steps", "learner"), ("eval-episodes", "learner"), ("eval-interval", "learner"), ("checkpoint-interval", "learner"),
+                     ("resume", "learner"), ("actor-index", "actor") })
+            if (a.Get(opt) is not null && roles != role) throw new CliException($"node: --{opt} applies to the {roles} role only");
+        var run = BindRun(a, "node");
+        var seeds = a.All("seeds").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        foreach (var s in seeds)
+            try { ReplayNode.SeedAddress(s); } catch (ArgumentException e) { throw new CliException($"--seeds: {e.Message}"); }
+        if (role != "replay" && seeds.Count == 0)
+            throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its replay node");
         int port = a.GetInt("port", 0) ?? 0;
         if (port > 65535) throw new CliException($"--port: {port} is above 65535");
-        long joinTimeout = a.GetLong("join-timeout", 1) ?? 30;
+        string? outDir = a.Get("out");
+        var options = new NodeOptions
+        {
+            Host = a.Get("host") ?? "127.0.0.1",
+            Port = port,
+            Seeds = seeds,
+            JoinTimeout = TimeSpan.FromSeconds(a.GetLong("join-timeout", 1) ?? 30),
+            RequestTimeout = TimeSpan.FromSeconds(a.GetLong("request-timeout", 1) ?? 10),
+            MetricsDir = outDir,
+        };
+        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        try
+        {
+            return role switch
+            {
+                "replay" => RunReplay(run, options),
+                "learner" => RunLearner(run, options, a, outDir),
+                _ => RunActor(run, options, a),
+            };
+        }
+        catch (ClusterJoinException e) { throw new CliException($"node: {e.Message}"); }
+    }
 
-        using var node = ReplayNode.Start(cfg, obsSpace.FlatSize, a.GetInt("seed") ?? 0, a.Get("host") ?? "127.0.0.1", port, seeds);
-        if (!node.WaitUntilUp(TimeSpan.FromSeconds(joinTimeout)))
-            throw new CliException($"node: could not join the cluster through seed node(s) {string.Join(", ", seeds)} within {joinTimeout} s (unreachable, or not an astromech node)");
-        Console.WriteLine($"replay node up at {node.Address} for apex on {envId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
+    private static int RunReplay(ClusterRun run, NodeOptions options)
+    {
+        using var node = ReplayNode.Start(run.Config, run.Spec, run.Seed, options);
+        Console.WriteLine($"replay node up at {node.Address} for apex on {run.EnvId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
         Console.Out.Flush();
-        using var stop = new ManualResetEventSlim();
-        // SIGINT (Ctrl+C) and SIGTERM end the wait instead of the process, so the node leaves and reports.
-        using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
-        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
-        node.System.WhenTerminated.ContinueWith(_ => stop.Set());
-        stop.Wait();
+        WaitForSignal(node.System);
         var st = node.Shard.Stats;
         Console.WriteLine($"replay node stopping: {st.Inserted} transitions inserted, {st.Sampled} sampled, parameter version {node.Parameters.Version}");
         return 0;
+    }
+
+    private static int RunLearner(ClusterRun run, NodeOptions options, CliArgs a, string? outDir)
+    {
+        outDir ??= Path.Combine("runs", $"apex-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string? resume = a.Get("resume");
+        if (resume == "auto") resume = File.Exists(new RunDirectory(outDir).Checkpoint) ? new RunDirectory(outDir).Checkpoint : null;
+        long steps = a.GetLong("steps", 1) ?? RunSetup.Long(run.Root, "steps") ?? 100_000;
+        using var agent = (ApexAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
+        using var learner = LearnerNode.Start(agent, run.Spec, options with { MetricsDir = outDir });
+        Console.WriteLine($"learner node up at {learner.Node.Address}: training apex on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
+        Console.Out.Flush();
+        var trainer = new TrainerOptions
+        {
+            EnvId = run.EnvId,
+            EnvArgs = run.EnvArgs,
+            Seed = run.Seed,
+            TotalSteps = steps,
+            OutDir = outDir,
+            EvalEpisodes = a.GetInt("eval-episodes", 1) ?? RunSetup.Int(run.Root, "eval_episodes", 1) ?? 100,
+            EvalInterval = a.GetLong("eval-interval", 0) ?? RunSetup.Long(run.Root, "eval_interval") ?? 0,
+            CheckpointInterval = a.GetLong("checkpoint-interval", 0) ?? RunSetup.Long(run.Root, "checkpoint_interval") ?? 25_000,
+            RewardThreshold = EnvRegistry.Spec(run.EnvId).RewardThreshold,
+            ShowProgress = !a.Flag("no-progress"),
+            ResumeFrom = resume,
+            AgentConfig = ConfigBinder.ToJson(run.Config),
+        };
+        var summary = learner.Train(run.MakeEnv, trainer, linger: TimeSpan.FromSeconds(2));
+        Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}");
+        TrainCommand.PrintSummary(summary, outDir, EnvRegistry.Spec(run.EnvId).RewardThreshold);
+        return 0;
+    }
+
+    private static int RunActor(ClusterRun run, NodeOptions options, CliArgs a)
+    {
+        var indices = (a.Get("actor-index") ?? "0").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, out int i) ? i : throw new CliException($"--actor-index: '{s}' is not an integer")).ToArray();
+        foreach (int i in indices)
+            if (i < 0 || i >= run.Config.Actors) throw new CliException($"--actor-index: {i} is outside the run's {run.Config.Actors} actors (0…{run.Config.Actors - 1}; set the count with --actors)");
+        int numActions = ((Discrete)run.ActSpace).N;
+        using var node = ActorNode.Start(run.Config, run.Spec, run.MakeEnv, run.ObsSpace.FlatSize, numActions, indices, run.Seed, options);
+        Console.WriteLine($"actor node up at {node.Node.Address}: actor(s) {string.Join(",", indices)} of {run.Config.Actors}, ε = " +
+            string.Join(", ", indices.SelectMany(i => ApexAgent.EpsilonsOf(run.Config, i)).Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture))));
+        Console.Out.Flush();
+        WaitForSignal(node.Node.System, node.Stopped);
+        node.Stop();
+        node.Dispose();
+        if (node.Fault is not null) throw new CliException($"node: actor failed: {node.Fault.Message}");
+        Console.WriteLine($"actor node stopping: {node.EnvSteps} env steps, parameter version {node.ParameterVersion}, {node.ReportsAcknowledged} reports acknowledged");
+        return 0;
+    }
+
+    /// <summary>Blocks until SIGINT/SIGTERM, the actor system terminates (the node was downed), or <paramref name="done"/> is set.</summary>
+    private static void WaitForSignal(Akka.Actor.ActorSystem system, WaitHandle? done = null)
+    {
+        using var stop = new ManualResetEventSlim();
+        // SIGINT (Ctrl+C) and SIGTERM end the wait instead of the process, so the node leaves and reports.
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        system.WhenTerminated.ContinueWith(_ => stop.Set());
+        if (done is null) stop.Wait();
+        else WaitHandle.WaitAny(new[] { stop.WaitHandle, done });
     }
 }

@@ -85,9 +85,16 @@ internal static class TrainCommand
         Console.WriteLine($"training {algo.Name} on {envId} for {steps:N0} env steps, seed {seed} (config: {source}{(a.All("set").Count > 0 ? " + --set" : "")})");
         var summary = Trainer.Run(agent, () => EnvRegistry.Make(envId, envArgs), options);
 
+        PrintSummary(summary, outDir, spec.RewardThreshold);
+        return 0;
+    }
+
+    /// <summary>The lines a finished training run prints (train, and a cluster's learner node).</summary>
+    internal static void PrintSummary(RunSummary summary, string outDir, double? threshold)
+    {
         var run = new RunDirectory(outDir);
         Console.WriteLine($"done in {summary.WallSeconds:F1} s ({summary.StepsPerSecond:F0} env steps/s), {summary.Episodes} episodes");
-        string thr = spec.RewardThreshold is double t ? $" (threshold {t})" : "";
+        string thr = threshold is double t ? $" (threshold {t})" : "";
         Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; that mean reached the threshold{thr} at step: {(summary.SolvedAtStep?.ToString() ?? "not reached")}");
         string success = summary.EvalSuccessRate is double rate ? $", success rate {rate:F3}" : "";
         Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}{success}");
@@ -97,7 +104,6 @@ internal static class TrainCommand
         Console.WriteLine($"  logs:       {run.MetricsCsv}, {run.EpisodesCsv}, {run.TensorBoardDir}/");
         Console.WriteLine($"  curve:      {run.CurvePng}");
         Console.WriteLine($"  summary:    {run.SummaryJson}");
-        return 0;
     }
 
     /// <summary>--kickstart a.ckpt[,b.ckpt] and --lambda X|pbt as config overrides (kickstart_teachers, kickstart_lambda, kickstart_schedule).</summary>

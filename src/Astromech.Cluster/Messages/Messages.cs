@@ -89,21 +89,27 @@ public sealed record GetReplayStats() : IAstromechMessage
     public static GetReplayStats Read(ref WireReader r) => new();
 }
 
-public sealed record ReplayStatsReply(int Size, int Capacity, long Inserted, long Sampled, long PriorityUpdates, long StalePriorityUpdates) : IAstromechMessage
+/// <summary>Replay → anyone: size and counters, and the shard's <see cref="Incarnation"/> (new for each process start: a change means the table was lost).</summary>
+public sealed record ReplayStatsReply(int Size, int Capacity, long Inserted, long Sampled, long PriorityUpdates, long StalePriorityUpdates, long Incarnation = 0) : IAstromechMessage
 {
-    public int WireSize => 40;
-    public void Write(ref WireWriter w) { w.Int(Size); w.Int(Capacity); w.Long(Inserted); w.Long(Sampled); w.Long(PriorityUpdates); w.Long(StalePriorityUpdates); }
-    public static ReplayStatsReply Read(ref WireReader r) => new(r.Int(), r.Int(), r.Long(), r.Long(), r.Long(), r.Long());
+    public int WireSize => 48;
+    public void Write(ref WireWriter w) { w.Int(Size); w.Int(Capacity); w.Long(Inserted); w.Long(Sampled); w.Long(PriorityUpdates); w.Long(StalePriorityUpdates); w.Long(Incarnation); }
+    public static ReplayStatsReply Read(ref WireReader r) => new(r.Int(), r.Int(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long());
 }
 
 // ---- parameter source ----
 
-/// <summary>Learner → parameter source: a new version of the parameters as one flat vector.</summary>
-public sealed record PublishParameters(long Version, float[] Values) : IAstromechMessage
+/// <summary>Learner → parameter source: a new version of the parameters as one flat vector (<see cref="Restart"/>: a restarted learner replaces any version).</summary>
+public sealed record PublishParameters(long Version, float[] Values, bool Restart = false) : IAstromechMessage
 {
-    public int WireSize => 8 + WireWriter.SizeOf(Values);
-    public void Write(ref WireWriter w) { w.Long(Version); w.Array<float>(Values); }
-    public static PublishParameters Read(ref WireReader r) => new(r.Long(), r.Array<float>());
+    public int WireSize => 9 + WireWriter.SizeOf(Values);
+    public void Write(ref WireWriter w) { w.Long(Version); w.Bool(Restart); w.Array<float>(Values); }
+    public static PublishParameters Read(ref WireReader r)
+    {
+        long v = r.Long();
+        bool restart = r.Bool();
+        return new(v, r.Array<float>(), restart);
+    }
 }
 
 /// <summary>Parameter source → learner: the version now served.</summary>
@@ -137,4 +143,53 @@ public sealed record RoleError(string Message) : IAstromechMessage
     public int WireSize => WireWriter.SizeOf(Utf8);
     public void Write(ref WireWriter w) => w.Array<byte>(Utf8);
     public static RoleError Read(ref WireReader r) => new(System.Text.Encoding.UTF8.GetString(r.Array<byte>()));
+}
+
+// ---- run membership ----
+
+/// <summary>
+/// Joining node → a node of the run: "I am <see cref="Node"/> with role <see cref="Role"/> and this run spec"
+/// (<see cref="RunSpec"/> as JSON). Answered with a <see cref="JoinReply"/> that refuses a node whose spec differs.
+/// </summary>
+public sealed record JoinRequest(string Role, string Node, string SpecJson) : IAstromechMessage
+{
+    public int WireSize => WireWriter.SizeOf(Role) + WireWriter.SizeOf(Node) + WireWriter.SizeOf(SpecJson);
+    public void Write(ref WireWriter w) { w.String(Role); w.String(Node); w.String(SpecJson); }
+    public static JoinRequest Read(ref WireReader r) => new(r.String(), r.String(), r.String());
+}
+
+/// <summary>The answer to a <see cref="JoinRequest"/>: accepted, or refused with every difference named.</summary>
+public sealed record JoinReply(bool Accepted, string Reason) : IAstromechMessage
+{
+    public int WireSize => 1 + WireWriter.SizeOf(Reason);
+    public void Write(ref WireWriter w) { w.Bool(Accepted); w.String(Reason); }
+    public static JoinReply Read(ref WireReader r) => new(r.Bool(), r.String());
+}
+
+// ---- actor → learner ----
+
+/// <summary>
+/// Actor node → learner, every few hundred milliseconds: env steps, inserted blocks and refused inserts since
+/// the last acknowledged report, the episodes finished meanwhile, and the parameter version the actor acts
+/// with. The learner counts the steps towards the run's budget, exactly as it counts embedded actors' steps.
+/// </summary>
+public sealed record ActorReport(string Actor, long Sequence, long EnvSteps, long Blocks, long InsertWaits, long ParameterVersion,
+    double[] Returns, int[] Lengths, double StepsPerSecond) : IAstromechMessage
+{
+    public int WireSize => WireWriter.SizeOf(Actor) + 8 * 5 + WireWriter.SizeOf(Returns) + WireWriter.SizeOf(Lengths) + 8;
+    public void Write(ref WireWriter w)
+    {
+        w.String(Actor); w.Long(Sequence); w.Long(EnvSteps); w.Long(Blocks); w.Long(InsertWaits); w.Long(ParameterVersion);
+        w.Array<double>(Returns); w.Array<int>(Lengths); w.Double(StepsPerSecond);
+    }
+    public static ActorReport Read(ref WireReader r) =>
+        new(r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Double());
+}
+
+/// <summary>Learner → actor node: the report was counted; <see cref="Stop"/> once the run's budget is spent or the learner is done.</summary>
+public sealed record ActorReportAck(long Sequence, bool Stop, long LearnerUpdates) : IAstromechMessage
+{
+    public int WireSize => 17;
+    public void Write(ref WireWriter w) { w.Long(Sequence); w.Bool(Stop); w.Long(LearnerUpdates); }
+    public static ActorReportAck Read(ref WireReader r) => new(r.Long(), r.Bool(), r.Long());
 }

@@ -7,68 +7,86 @@ using Astromech.Replay;
 namespace Astromech.Cluster.Nodes;
 
 /// <summary>
-/// One cluster node with the <c>replay</c> role for Ape-X: an actor system joined to the cluster's seed nodes,
-/// hosting a <see cref="ReplayShardActor"/> at <c>/user/replay</c> (a prioritized table, rate limiter and sampling
-/// RNG built from the run's <see cref="ApexConfig"/>, exactly as the embedded agent builds its own) and a
-/// <see cref="ParameterSourceActor"/> at <c>/user/parameters</c>. The first piece of <c>astromech node</c>;
-/// learners and actors reach it with <see cref="RemoteReplayClient"/> and <see cref="RemoteParameterSource"/>.
+/// One cluster node with the <c>replay</c> role for Ape-X, normally the cluster's first node (its seed): a
+/// <see cref="ReplayShardActor"/> at <c>/user/replay</c> (a prioritized table, rate limiter and sampling RNG built
+/// from the run's <see cref="ApexConfig"/>, exactly as the embedded agent builds its own) and a
+/// <see cref="ParameterSourceActor"/> at <c>/user/parameters</c>. Learners and actors reach it with
+/// <see cref="RemoteReplayClient"/> and <see cref="RemoteParameterSource"/>.
 /// </summary>
 public sealed class ReplayNode : IDisposable
 {
     public const string ReplayName = "replay";
     public const string ParametersName = "parameters";
+    private readonly NodeMetrics? _metrics;
+    private readonly global::System.Diagnostics.Stopwatch _clock = global::System.Diagnostics.Stopwatch.StartNew();
+    private (double T, long Inserted, long Sampled) _lastRates;
 
-    private ReplayNode(ActorSystem system, ReplayShard shard, ParameterStore parameters)
+    private ReplayNode(ClusterNode node, ReplayShard shard, ParameterStore parameters, string? metricsDir)
     {
-        System = system;
+        Node = node;
         Shard = shard;
         Parameters = parameters;
-        Replay = system.ActorOf(ReplayShardActor.Props(shard), ReplayName);
-        ParameterSource = system.ActorOf(ParameterSourceActor.Props(parameters), ParametersName);
+        Replay = node.System.ActorOf(ReplayShardActor.Props(shard), ReplayName);
+        ParameterSource = node.System.ActorOf(ParameterSourceActor.Props(parameters), ParametersName);
+        _metrics = new NodeMetrics("replay", metricsDir, Snapshot);
     }
 
-    public ActorSystem System { get; }
+    public ClusterNode Node { get; }
+    public ActorSystem System => Node.System;
     public ReplayShard Shard { get; }
     public ParameterStore Parameters { get; }
     public IActorRef Replay { get; }
     public IActorRef ParameterSource { get; }
     /// <summary>This node's address (with the bound port when started on port 0).</summary>
-    public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
+    public Address Address => Node.Address;
 
-    /// <summary>Starts the node for an Ape-X run on an env with <paramref name="obsSize"/> observation floats.</summary>
-    public static ReplayNode Start(ApexConfig cfg, int obsSize, int seed, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null)
+    /// <summary>Builds the shard an Ape-X run on <paramref name="obsSize"/> observation floats uses (as the embedded agent does).</summary>
+    public static ReplayShard ShardFor(ApexConfig cfg, int obsSize, int seed)
     {
         ArgumentNullException.ThrowIfNull(cfg);
         if (obsSize < 1) throw new ArgumentOutOfRangeException(nameof(obsSize), obsSize, "observation size must be positive");
         var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
-        var shard = new ReplayShard(new PrioritizedReplay(cfg.ReplayCapacity, obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps), limiter, unchecked(seed + 104_729));
-        var seeds = seedNodes?.ToList() ?? new List<string>();
-        var system = ClusterConfig.StartSystem(new[] { "replay" }, host, port, seeds);
-        try
-        {
-            var node = new ReplayNode(system, shard, new ParameterStore());
-            if (seeds.Count == 0) Akka.Cluster.Cluster.Get(system).Join(node.Address); // first node: a cluster of its own
-            return node;
-        }
+        return new ReplayShard(new PrioritizedReplay(cfg.ReplayCapacity, obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps), limiter, unchecked(seed + 104_729));
+    }
+
+    /// <summary>Starts the replay node of a run described by <paramref name="spec"/>; without seeds it starts the cluster.</summary>
+    public static ReplayNode Start(ApexConfig cfg, RunSpec spec, int seed, NodeOptions options)
+    {
+        var shard = ShardFor(cfg, spec.ObsSize, seed);
+        var node = ClusterNode.Start("replay", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try { return new ReplayNode(node, shard, new ParameterStore(), options.MetricsDir); }
         catch
         {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            node.Dispose();
             throw;
         }
     }
 
-    /// <summary>Waits until this node is Up in the cluster; false when <paramref name="timeout"/> passes first (unreachable seeds).</summary>
-    public bool WaitUntilUp(TimeSpan timeout)
+    /// <summary>Starts a replay node for an Ape-X run on an env with <paramref name="obsSize"/> observation floats and one discrete action (tests).</summary>
+    public static ReplayNode Start(ApexConfig cfg, int obsSize, int seed, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null)
     {
-        var cluster = Akka.Cluster.Cluster.Get(System);
-        var deadline = DateTime.UtcNow + timeout;
-        while (cluster.SelfMember.Status != Akka.Cluster.MemberStatus.Up)
+        var spec = new RunSpec("apex", "(unnamed)", new Dictionary<string, string>(), obsSize, 1, Training.Config.ConfigBinder.ToJson(cfg));
+        return Start(cfg, spec, seed, new NodeOptions { Host = host, Port = port, Seeds = seedNodes?.ToList() ?? new List<string>() });
+    }
+
+    private (long, IReadOnlyDictionary<string, double>) Snapshot()
+    {
+        var s = Shard.Stats;
+        double t = _clock.Elapsed.TotalSeconds;
+        double dt = Math.Max(1e-6, t - _lastRates.T);
+        var d = new Dictionary<string, double>
         {
-            if (DateTime.UtcNow > deadline) return false;
-            Thread.Sleep(50);
-        }
-        return true;
+            ["replay/size"] = s.Size,
+            ["replay/inserted"] = s.Inserted,
+            ["replay/sampled"] = s.Sampled,
+            ["replay/inserts_per_second"] = (s.Inserted - _lastRates.Inserted) / dt,
+            ["replay/samples_per_second"] = (s.Sampled - _lastRates.Sampled) / dt,
+            ["replay/stale_priority_updates"] = s.StalePriorityUpdates,
+            ["replay/parameter_version"] = Parameters.Version,
+        };
+        _lastRates = (t, s.Inserted, s.Sampled);
+        return (s.Inserted, d);
     }
 
     /// <summary>An Akka address for a seed given as HOST:PORT (or already as akka.tcp://astromech@HOST:PORT).</summary>
@@ -84,5 +102,9 @@ public sealed class ReplayNode : IDisposable
     /// <summary>The path other nodes resolve to reach a role actor of this node.</summary>
     public ActorPath PathOf(string name) => new RootActorPath(Address) / "user" / name;
 
-    public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(20));
+    public void Dispose()
+    {
+        _metrics?.Dispose();
+        Node.Dispose();
+    }
 }

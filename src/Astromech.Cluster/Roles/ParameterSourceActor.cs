@@ -20,7 +20,7 @@ public sealed class ParameterSourceActor : ReceiveActor
         {
             try
             {
-                _store.Publish(m.Version, m.Values);
+                _store.Publish(m.Version, m.Values, m.Restart);
                 Sender.Tell(new ParametersPublished(m.Version));
             }
             catch (ArgumentException e) { Sender.Tell(new RoleError($"parameter source: {e.Message}")); }

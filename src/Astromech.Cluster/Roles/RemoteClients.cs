@@ -6,44 +6,73 @@ using Astromech.Replay;
 namespace Astromech.Cluster.Roles;
 
 /// <summary>Thrown when a role answers a request with a <see cref="RoleError"/> or not at all.</summary>
-public sealed class RoleException(string message, Exception? inner = null) : Exception(message, inner);
+public class RoleException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The role did not answer in time, or no node with the role is up: an outage, not a refusal.</summary>
+public sealed class RoleUnavailableException(string message, Exception? inner = null) : RoleException(message, inner);
 
 internal static class Ask
 {
-    public static T Call<T>(IActorRef target, IAstromechMessage request, TimeSpan timeout) where T : IAstromechMessage
+    public static T Call<T>(ICanTell target, IAstromechMessage request, TimeSpan timeout) where T : IAstromechMessage
     {
         object reply;
-        try { reply = target.Ask(request, timeout).GetAwaiter().GetResult(); }
-        catch (AskTimeoutException e) { throw new RoleException($"{target.Path} did not answer {request.GetType().Name} within {timeout.TotalSeconds:F0} s", e); }
+        // Akka's Ask needs an actor ref or a selection (it takes the provider from them): resolve a role target first.
+        var to = target is Nodes.RoleTarget role ? role.Resolve() : target;
+        try { reply = to.Ask(request, timeout).GetAwaiter().GetResult(); }
+        catch (AskTimeoutException e) { throw new RoleUnavailableException($"{Describe(target)} did not answer {request.GetType().Name} within {timeout.TotalSeconds:F0} s", e); }
         return reply switch
         {
             T t => t,
             RoleError err => throw new RoleException(err.Message),
-            _ => throw new RoleException($"{target.Path} answered {request.GetType().Name} with {reply?.GetType().Name ?? "null"}"),
+            _ => throw new RoleException($"{Describe(target)} answered {request.GetType().Name} with {reply?.GetType().Name ?? "null"}"),
         };
     }
+
+    private static string Describe(ICanTell t) => t is IActorRef r ? r.Path.ToString() : t.ToString() ?? "role";
 }
 
 /// <summary>
 /// <see cref="IReplayClient"/> over the cluster: each call is one request/reply with a
 /// <see cref="ReplayShardActor"/> (blocking the calling thread, as the embedded shard's lock does). The Ape-X
 /// actor and learner loops take it in place of the in-process <see cref="ReplayShard"/>.
+/// <para>With <c>tolerateOutages</c> (cluster nodes), a call the replay does not answer in time is an outage,
+/// not a failure: an insert or sample returns false (the loops retry), a priority update is dropped and
+/// counted, and stats return the last known values. A changed shard incarnation means the replay's process
+/// restarted and its table is gone: counted with the transitions it held at the last look, and written to
+/// standard error. Refusals (<see cref="RoleError"/>: wrong shapes) still throw.</para>
 /// </summary>
-public sealed class RemoteReplayClient(IActorRef shard, TimeSpan timeout) : IReplayClient
+public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : IReplayClient, IReportsReplayOutages
 {
+    private long _failed, _restarts, _lost, _priorityLost;
+    private long _incarnation;
+    private ReplayShardStats _last;
+
+    public ReplayOutageStats Outages => new(Interlocked.Read(ref _failed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _lost), Interlocked.Read(ref _priorityLost));
+
+    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage
+    {
+        if (!tolerateOutages) { reply = Ask.Call<T>(shard, request, timeout); return true; }
+        try { reply = Ask.Call<T>(shard, request, timeout); return true; }
+        catch (RoleUnavailableException)
+        {
+            Interlocked.Increment(ref _failed);
+            reply = default!;
+            return false;
+        }
+    }
+
     public bool TryInsert(TransitionBlock block, ReadOnlySpan<float> priorities)
     {
         int n = block.Count, o = block.ObsSize, a = block.ActSize;
         var msg = new InsertTransitions(o, a, block.Obs[..(n * o)], block.Actions[..(n * a)], block.Rewards[..n], block.Discounts[..n],
             block.NextObs[..(n * o)], priorities.ToArray());
-        return Ask.Call<InsertResult>(shard, msg, timeout).Accepted;
+        return Try<InsertResult>(msg, out var r) && r.Accepted;
     }
 
     public bool TrySample(int batchSize, double beta, ReplayBatch into)
     {
         if (batchSize > into.Capacity) throw new ArgumentException($"batch of {batchSize} does not fit a ReplayBatch of {into.Capacity}");
-        var r = Ask.Call<SampledBatch>(shard, new SampleRequest(batchSize, beta), timeout);
-        if (r.Refused) return false;
+        if (!Try<SampledBatch>(new SampleRequest(batchSize, beta), out var r) || r.Refused) return false;
         if (r.ObsSize != into.ObsSize || r.ActSize != into.ActSize)
             throw new RoleException($"replay shard holds rows of {r.ObsSize} observation and {r.ActSize} action floats; this learner expects {into.ObsSize} and {into.ActSize}");
         if (r.Rows != batchSize) throw new RoleException($"replay shard sent {r.Rows} rows for a batch of {batchSize}");
@@ -54,27 +83,55 @@ public sealed class RemoteReplayClient(IActorRef shard, TimeSpan timeout) : IRep
         return true;
     }
 
-    public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<float> tdErrors) =>
-        Ask.Call<PrioritiesUpdated>(shard, new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray()), timeout).Applied;
+    public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<float> tdErrors)
+    {
+        if (Try<PrioritiesUpdated>(new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray()), out var r)) return r.Applied;
+        Interlocked.Add(ref _priorityLost, indices.Length);
+        return 0;
+    }
 
     public ReplayShardStats Stats
     {
         get
         {
-            var s = Ask.Call<ReplayStatsReply>(shard, new GetReplayStats(), timeout);
-            return new ReplayShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
+            if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
+            long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
+            if (before != 0 && before != s.Incarnation)
+            {
+                Interlocked.Increment(ref _restarts);
+                Interlocked.Add(ref _lost, _last.Size);
+                Console.Error.WriteLine($"warning: the replay shard restarted (incarnation {before:x} → {s.Incarnation:x}); its table is gone: {_last.Size} transitions held at the last look were lost");
+            }
+            return _last = new ReplayShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
         }
     }
 }
 
-/// <summary><see cref="IParameterSource"/> and <see cref="IParameterPublisher"/> over the cluster, talking to a <see cref="ParameterSourceActor"/>.</summary>
-public sealed class RemoteParameterSource(IActorRef source, TimeSpan timeout) : IParameterSource, IParameterPublisher
+/// <summary>
+/// <see cref="IParameterSource"/> and <see cref="IParameterPublisher"/> over the cluster, talking to a
+/// <see cref="ParameterSourceActor"/>. With <c>tolerateOutages</c>, a pull the source does not answer returns
+/// null (keep acting with the parameters at hand) and a publish that is not answered is counted and skipped
+/// (the learner publishes again after its next publish_interval updates).
+/// </summary>
+public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, bool tolerateOutages = false) : IParameterSource, IParameterPublisher
 {
+    private long _failed;
+    /// <summary>Pulls and publishes that got no answer in time.</summary>
+    public long FailedCalls => Interlocked.Read(ref _failed);
+
     public ParameterSet? GetNewer(long haveVersion)
     {
-        var r = Ask.Call<ParametersReply>(source, new GetParameters(haveVersion), timeout);
-        return r.UpToDate ? null : new ParameterSet(r.Version, r.Values);
+        try
+        {
+            var r = Ask.Call<ParametersReply>(source, new GetParameters(haveVersion), timeout);
+            return r.UpToDate ? null : new ParameterSet(r.Version, r.Values);
+        }
+        catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); return null; }
     }
 
-    public void Publish(long version, float[] values) => Ask.Call<ParametersPublished>(source, new PublishParameters(version, values), timeout);
+    public void Publish(long version, float[] values, bool restart = false)
+    {
+        try { Ask.Call<ParametersPublished>(source, new PublishParameters(version, values, restart), timeout); }
+        catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); }
+    }
 }

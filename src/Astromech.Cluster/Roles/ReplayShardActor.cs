@@ -14,6 +14,8 @@ public sealed class ReplayShardActor : ReceiveActor
 {
     private readonly ReplayShard _shard;
     private ReplayBatch _batch;
+    /// <summary>Differs between any two starts of a shard (a client seeing it change knows the table was lost).</summary>
+    public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
     public ReplayShardActor(ReplayShard shard)
     {
@@ -25,7 +27,7 @@ public sealed class ReplayShardActor : ReceiveActor
         Receive<GetReplayStats>(_ => Reply(() =>
         {
             var s = _shard.Stats;
-            return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
+            return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
         }));
     }
 

@@ -14,7 +14,7 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
 {
     /// <summary>Akka's id for this serializer (ids below 100 are Akka's own).</summary>
     public const int Id = 4711;
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2; // 2: PublishParameters carries a restart flag; run membership and actor reports
 
     private delegate IAstromechMessage Reader(ref WireReader r);
 
@@ -27,6 +27,8 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         [typeof(PublishParameters)] = "pub", [typeof(ParametersPublished)] = "pubr",
         [typeof(GetParameters)] = "get", [typeof(ParametersReply)] = "par",
         [typeof(RoleError)] = "err",
+        [typeof(JoinRequest)] = "join", [typeof(JoinReply)] = "joinr",
+        [typeof(ActorReport)] = "rep", [typeof(ActorReportAck)] = "repr",
     };
 
     private static readonly Dictionary<string, Reader> Readers = new()
@@ -38,6 +40,8 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         ["pub"] = (ref WireReader r) => PublishParameters.Read(ref r), ["pubr"] = (ref WireReader r) => ParametersPublished.Read(ref r),
         ["get"] = (ref WireReader r) => GetParameters.Read(ref r), ["par"] = (ref WireReader r) => ParametersReply.Read(ref r),
         ["err"] = (ref WireReader r) => RoleError.Read(ref r),
+        ["join"] = (ref WireReader r) => JoinRequest.Read(ref r), ["joinr"] = (ref WireReader r) => JoinReply.Read(ref r),
+        ["rep"] = (ref WireReader r) => ActorReport.Read(ref r), ["repr"] = (ref WireReader r) => ActorReportAck.Read(ref r),
     };
 
     public AstromechSerializer(ExtendedActorSystem system) : base(system)

@@ -25,6 +25,16 @@ public ref struct WireWriter
     public void Long(long v) { BinaryPrimitives.WriteInt64LittleEndian(_buf[_pos..], v); _pos += 8; }
     public void Double(double v) { BinaryPrimitives.WriteDoubleLittleEndian(_buf[_pos..], v); _pos += 8; }
 
+    public static int SizeOf(string s) => 4 + System.Text.Encoding.UTF8.GetByteCount(s);
+
+    /// <summary>A string as its UTF-8 bytes with a length prefix.</summary>
+    public void String(string s)
+    {
+        int n = System.Text.Encoding.UTF8.GetBytes(s, _buf[(_pos + 4)..]);
+        Int(n);
+        _pos += n;
+    }
+
     public void Array<T>(ReadOnlySpan<T> values) where T : unmanaged
     {
         Int(values.Length);
@@ -57,6 +67,8 @@ public ref struct WireReader
     public int Int() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
     public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
     public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+    public string String() => System.Text.Encoding.UTF8.GetString(Array<byte>());
 
     public T[] Array<T>() where T : unmanaged
     {

@@ -10,15 +10,22 @@ public sealed record ParameterSet(long Version, float[] Values);
 /// <summary>Where actors get parameters from: the learner's store in one process, a parameter-source actor in a cluster.</summary>
 public interface IParameterSource
 {
-    /// <summary>The newest set if its version is above <paramref name="haveVersion"/>, else null (nothing to copy).</summary>
+    /// <summary>
+    /// The set now served if its version differs from <paramref name="haveVersion"/>, else null (nothing to copy).
+    /// Versions only grow while one learner runs, so "differs" is "newer"; after a learner restarts from a
+    /// checkpoint the served version can be lower than an actor's, and the actor must take it all the same.
+    /// </summary>
     ParameterSet? GetNewer(long haveVersion);
 }
 
 /// <summary>Where a learner publishes its parameters.</summary>
 public interface IParameterPublisher
 {
-    /// <summary>Publishes <paramref name="values"/> as <paramref name="version"/>; versions must increase.</summary>
-    void Publish(long version, float[] values);
+    /// <summary>
+    /// Publishes <paramref name="values"/> as <paramref name="version"/>. Versions must increase, except when
+    /// <paramref name="restart"/> says a (re)started learner replaces whatever was served, at any version.
+    /// </summary>
+    void Publish(long version, float[] values, bool restart = false);
 }
 
 /// <summary>
@@ -37,13 +44,18 @@ public sealed class ParameterStore : IParameterSource, IParameterPublisher
     /// <summary>Sets published so far.</summary>
     public long Published => Interlocked.Read(ref _published);
 
-    public void Publish(long version, float[] values)
+    /// <summary>Times a publish replaced a newer or equal version (a learner restarted from a checkpoint).</summary>
+    public long Restarts => Interlocked.Read(ref _restarts);
+    private long _restarts;
+
+    public void Publish(long version, float[] values, bool restart = false)
     {
         ArgumentNullException.ThrowIfNull(values);
         var prev = _latest;
         if (prev is not null)
         {
-            if (version <= prev.Version) throw new ArgumentException($"parameter version {version} is not newer than the published {prev.Version}");
+            if (restart && version <= prev.Version) Interlocked.Increment(ref _restarts);
+            else if (version <= prev.Version) throw new ArgumentException($"parameter version {version} is not newer than the published {prev.Version}");
             if (values.Length != prev.Values.Length)
                 throw new ArgumentException($"parameter vector of {values.Length} floats does not match the {prev.Values.Length} published before (a network of another shape?)");
         }
@@ -54,6 +66,6 @@ public sealed class ParameterStore : IParameterSource, IParameterPublisher
     public ParameterSet? GetNewer(long haveVersion)
     {
         var p = _latest;
-        return p is not null && p.Version > haveVersion ? p : null;
+        return p is not null && p.Version != haveVersion ? p : null;
     }
 }

@@ -29,6 +29,20 @@ public interface IReplayClient
 }
 
 /// <summary>
+/// What a replay reached over a network lost to outages, so a run reports it instead of hiding it: calls that
+/// failed (no answer in time; the caller retried or skipped them), restarts of the replay's process seen
+/// (each one empties the table), the transitions the table held at the last look before each restart, and
+/// priority updates that never arrived.
+/// </summary>
+public readonly record struct ReplayOutageStats(long FailedCalls, long Restarts, long TransitionsLost, long PriorityUpdatesLost);
+
+/// <summary>A replay client that survives outages of its replay and books them.</summary>
+public interface IReportsReplayOutages
+{
+    ReplayOutageStats Outages { get; }
+}
+
+/// <summary>
 /// One replay table (uniform or prioritized <see cref="TransitionReplay"/>) behind the <see cref="IReplayClient"/>
 /// calls, safe to call from any thread (one lock), with a <see cref="SampleToInsertRateLimiter"/> and its own
 /// sampling RNG. The embedded Ape-X runner calls it directly; the cluster's replay-shard actor hosts one and

@@ -36,7 +36,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     private IParameterPublisher? _remotePublisher;
     private long _learnerTicks, _learnerUpdatesThisStart;
     private long _publishedVersion = -1, _publishCount;
-    private long _insertTickets, _insertServing;
+    private ReplayShardStats _lastStats;
     private long _lagSum, _lagCount, _lagMax, _blocksInserted, _insertWaits;
 
     public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
@@ -92,70 +92,83 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     public double EpsilonOf(int actor, int copy) =>
         ApexExploration.Epsilon(actor * _cfg.NumEnvs + copy, _cfg.Actors * _cfg.NumEnvs, _cfg.ApexEpsilon, _cfg.ApexAlpha);
 
+    /// <summary>
+    /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
+    /// turns it off: its actors run in other processes, and their step and episode reports reach the run
+    /// through <see cref="RunStarted"/>'s <see cref="ConcurrentRun"/> and <see cref="RecordRemoteBlocks"/>.
+    /// </summary>
+    public bool RunActorsLocally { get; set; } = true;
+
+    /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
+    public event Action<ConcurrentRun>? RunStarted;
+
     public void Start(ConcurrentRun run)
     {
-        _insertTickets = _insertServing = 0;
         _learnerTicks = 0;
         _learnerUpdatesThisStart = 0;
-        // The actors start from the learner's parameters: publish them unless the source already has this version.
-        if (Source.GetNewer(Learner.Updates - 1) is null) PublishTo(Publisher);
-        for (int a = 0; a < _cfg.Actors; a++)
+        RunStarted?.Invoke(run);
+        // The actors start from the learner's parameters. A restart publish: after a resume from a checkpoint the
+        // source may serve a later version than the loaded update count, and the learner's must replace it.
+        PublishTo(Publisher, restart: true);
+        if (RunActorsLocally)
         {
-            int actor = a;
-            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
-            run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, _replay, Source));
+            var turns = new InsertTurns();
+            for (int a = 0; a < _cfg.Actors; a++)
+            {
+                int actor = a;
+                int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+                run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, _replay, Source, turns));
+            }
         }
         run.StartWorker("apex-learner", () => LearnerLoop(run, _replay, Publisher));
     }
 
-    private void ActorLoop(ConcurrentRun run, int actorIndex, int seed, IReplayClient replay, IParameterSource parameters)
+    /// <summary>Ape-X's ε's for the env copies of actor <paramref name="actorIndex"/> (of <see cref="ApexConfig.Actors"/>).</summary>
+    public static double[] EpsilonsOf(ApexConfig cfg, int actorIndex)
     {
-        var eps = new double[_cfg.NumEnvs];
-        for (int i = 0; i < eps.Length; i++) eps[i] = EpsilonOf(actorIndex, i);
-        using var actor = new ApexActor(run.MakeEnv, _cfg, _obsSize, _numActions, eps, new Rng(seed), seed);
-        actor.Pull(parameters);
-        bool pending = false;
-        long k = 0, ticket = 0;
-        while (run.SafePoint())
-        {
-            if (pending)
-            {
-                // First come, first served: when the rate limiter holds inserts back, the actor that has waited
-                // longest goes next (polling alone let one actor starve for thousands of updates).
-                if (Interlocked.Read(ref _insertServing) != ticket || !replay.TryInsert(actor.Block, actor.Priorities))
-                {
-                    Interlocked.Increment(ref _insertWaits);
-                    Thread.Sleep(1);
-                    continue;
-                }
-                Interlocked.Increment(ref _insertServing);
-                long lag = Math.Max(0, Learner.Updates - actor.ParameterVersion);
-                Interlocked.Add(ref _lagSum, lag);
-                Interlocked.Increment(ref _lagCount);
-                InterlockedMax(ref _lagMax, lag);
-                Interlocked.Increment(ref _blocksInserted);
-                actor.Block.Clear();
-                pending = false;
-            }
-            actor.Step();
-            k++;
-            foreach (var e in actor.Completed) run.EndEpisode(e.Return, e.Length);
-            actor.ClearCompleted();
-            if (k % _cfg.ParamSyncInterval == 0) actor.Pull(parameters);
-            if (actor.BlockReady)
-            {
-                actor.ComputePriorities();
-                pending = true;
-                ticket = Interlocked.Increment(ref _insertTickets) - 1;
-            }
-            if (!run.AddSteps(_cfg.NumEnvs)) return;
-        }
+        var eps = new double[cfg.NumEnvs];
+        for (int i = 0; i < eps.Length; i++) eps[i] = ApexExploration.Epsilon(actorIndex * cfg.NumEnvs + i, cfg.Actors * cfg.NumEnvs, cfg.ApexEpsilon, cfg.ApexAlpha);
+        return eps;
+    }
+
+    private void ActorLoop(ConcurrentRun run, int actorIndex, int seed, IReplayClient replay, IParameterSource parameters, InsertTurns turns)
+    {
+        using var actor = new ApexActor(run.MakeEnv, _cfg, _obsSize, _numActions, EpsilonsOf(_cfg, actorIndex), new Rng(seed), seed);
+        ApexActorLoop.Run(actor, _cfg, replay, parameters, new EmbeddedHost(run, this), turns);
+    }
+
+    /// <summary>The embedded actor threads' host: the trainer's run, and this agent's lag and insert books.</summary>
+    private sealed class EmbeddedHost(ConcurrentRun run, ApexAgent agent) : IActorLoopHost
+    {
+        public bool SafePoint() => run.SafePoint();
+        public bool AddSteps(int n) => run.AddSteps(n);
+        public void EndEpisode(double episodeReturn, int length) => run.EndEpisode(episodeReturn, length);
+        public void BlockInserted(long parameterVersion, int transitions) => agent.RecordRemoteBlocks(1, parameterVersion);
+        public void InsertWaited() => Interlocked.Increment(ref agent._insertWaits);
+    }
+
+    /// <summary>
+    /// Books <paramref name="blocks"/> blocks inserted by actors acting with parameters of
+    /// <paramref name="parameterVersion"/> (policy lag = learner updates − that version), and
+    /// <paramref name="insertWaits"/> refused inserts. Embedded actors call it per block; a cluster learner node
+    /// per actor report.
+    /// </summary>
+    public void RecordRemoteBlocks(long blocks, long parameterVersion, long insertWaits = 0)
+    {
+        if (blocks <= 0 && insertWaits <= 0) return;
+        Interlocked.Add(ref _insertWaits, insertWaits);
+        if (blocks <= 0) return;
+        long lag = Math.Max(0, Learner.Updates - parameterVersion);
+        Interlocked.Add(ref _lagSum, lag * blocks);
+        Interlocked.Add(ref _lagCount, blocks);
+        InterlockedMax(ref _lagMax, lag);
+        Interlocked.Add(ref _blocksInserted, blocks);
     }
 
     /// <summary>Publishes the learner's online and target parameters, versioned by its update count.</summary>
-    private void PublishTo(IParameterPublisher publisher)
+    private void PublishTo(IParameterPublisher publisher, bool restart = false)
     {
-        publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target));
+        publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target), restart);
         Interlocked.Exchange(ref _publishedVersion, Learner.Updates);
         Interlocked.Increment(ref _publishCount);
     }
@@ -182,7 +195,9 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
             if (Learner.Updates % _cfg.PublishInterval == 0) PublishTo(publisher);
             _learnerTicks += Stopwatch.GetTimestamp() - t0;
             _learnerUpdatesThisStart++;
-            var stats = replay.Stats;
+            // Replay stats are a round trip when the replay is remote: refreshed every 50 updates.
+            if (_learnerUpdatesThisStart % 50 == 1) _lastStats = replay.Stats;
+            var stats = _lastStats;
             run.ReportMetrics(new Dictionary<string, double>
             {
                 ["train/loss"] = loss,
@@ -218,7 +233,7 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
     public JsonObject AgentStats()
     {
         var s = _replay.Stats;
-        return new JsonObject
+        var stats = new JsonObject
         {
             ["actors"] = _cfg.Actors,
             ["replay"] = ReferenceEquals(_replay, Shard) ? "in-process" : _replay.GetType().Name,
@@ -235,6 +250,15 @@ public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
             ["policy_lag_mean"] = double.IsNaN(MeanPolicyLag) ? null : Math.Round(MeanPolicyLag, 2),
             ["policy_lag_max"] = Interlocked.Read(ref _lagMax),
         };
+        if (_replay is IReportsReplayOutages r)
+        {
+            var o = r.Outages;
+            stats["replay_failed_calls"] = o.FailedCalls;
+            stats["replay_restarts"] = o.Restarts;
+            stats["replay_transitions_lost"] = o.TransitionsLost;
+            stats["replay_priority_updates_lost"] = o.PriorityUpdatesLost;
+        }
+        return stats;
     }
 
     /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay shard.</summary>

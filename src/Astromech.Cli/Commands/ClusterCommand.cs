@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Astromech.Cli.Commands;
+
+/// <summary>
+/// <c>astromech cluster up --algo apex --env ENV --actors N --steps S --out DIR</c>: a whole Ape-X cluster of
+/// separate processes on 127.0.0.1 — one replay node (the seed), one learner, N actor nodes — each an
+/// <c>astromech node</c> started with the same run flags. The learner writes DIR exactly as <c>train</c> does;
+/// every node's output goes to DIR/nodes/NAME.log and its metrics to DIR/nodes/NAME/. When the learner exits,
+/// the other processes are stopped (SIGTERM, then killed after a grace period). The exit code is the learner's.
+/// </summary>
+internal static class ClusterCommand
+{
+    private static readonly string[] RunOptions = { "algo", "env", "config", "set", "env-arg", "actors", "seed" };
+    private static readonly string[] LearnerOptions = { "steps", "eval-episodes", "eval-interval", "checkpoint-interval" };
+
+    public static int Run(string[] argv)
+    {
+        if (argv.Length == 0 || argv[0] != "up")
+            throw new CliException("cluster: the subcommand is 'up' (astromech cluster up --algo apex --env CartPole-v1 --actors 2 --steps 30k --out DIR)");
+        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress" });
+        if (a.Positional.Count > 0) throw new CliException($"cluster up: unexpected argument '{a.Positional[0]}'");
+        var run = NodeCommand.BindRun(a, "cluster up"); // fails here, before any process starts, on a bad flag or config
+        string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"apex-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        string logs = Path.Combine(outDir, "nodes");
+        Directory.CreateDirectory(logs);
+        int port = a.GetInt("port", 1) ?? FreePort();
+
+        // Flags every node gets, so every node binds the same run spec.
+        var common = new List<string>();
+        foreach (var opt in RunOptions)
+            foreach (var v in opt is "set" or "env-arg" ? a.All(opt) : a.Get(opt) is string s ? new List<string> { s } : new List<string>())
+                common.AddRange(new[] { "--" + opt, v });
+        if (a.Get("join-timeout") is string jt) common.AddRange(new[] { "--join-timeout", jt });
+        common.AddRange(new[] { "--out", outDir });
+        string seeds = $"127.0.0.1:{port}";
+
+        var nodes = new List<NodeProcess>();
+        try
+        {
+            var replay = NodeProcess.Start("replay", common.Concat(new[] { "--role", "replay", "--port", port.ToString() }), logs);
+            nodes.Add(replay);
+            if (!replay.WaitForLine("replay node up", TimeSpan.FromSeconds(90)))
+                throw new CliException($"cluster up: the replay node did not come up{replay.ExitNote()}; see {replay.LogPath}");
+            var learnerArgs = common.Concat(new[] { "--role", "learner", "--seeds", seeds }).ToList();
+            foreach (var opt in LearnerOptions)
+                if (a.Get(opt) is string v) learnerArgs.AddRange(new[] { "--" + opt, v });
+            learnerArgs.Add("--no-progress");
+            var learner = NodeProcess.Start("learner", learnerArgs, logs, echo: true);
+            nodes.Add(learner);
+            for (int i = 0; i < run.Config.Actors; i++)
+                nodes.Add(NodeProcess.Start($"actor-{i}", common.Concat(new[] { "--role", "actor", "--seeds", seeds, "--actor-index", i.ToString() }), logs));
+            Console.WriteLine($"cluster up: replay at {seeds}, 1 learner, {run.Config.Actors} actor process(es); logs in {logs}");
+            learner.Process.WaitForExit();
+            int code = learner.Process.ExitCode;
+            foreach (var n in nodes.Where(n => n != learner && n.Process.HasExited && n.Process.ExitCode != 0))
+                Console.WriteLine($"cluster up: {n.Name} exited with code {n.Process.ExitCode} during the run; see {n.LogPath}");
+            if (code != 0) Console.Error.WriteLine($"cluster up: the learner exited with code {code}; see {learner.LogPath}");
+            return code;
+        }
+        finally
+        {
+            foreach (var n in nodes) n.Stop(TimeSpan.FromSeconds(20));
+            foreach (var n in nodes) n.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int p = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return p;
+    }
+}
+
+/// <summary>One <c>astromech node</c> child process, its output copied to a log file (and the console when echoed).</summary>
+internal sealed class NodeProcess : IDisposable
+{
+    private readonly StreamWriter _log;
+    private readonly object _gate = new();
+    private readonly List<string> _lines = new();
+
+    private NodeProcess(string name, Process p, string logPath, bool echo)
+    {
+        Name = name;
+        Process = p;
+        LogPath = logPath;
+        _log = new StreamWriter(logPath) { AutoFlush = true };
+        void OnLine(string? line)
+        {
+            if (line is null) return;
+            lock (_gate)
+            {
+                _lines.Add(line);
+                _log.WriteLine(line);
+                Monitor.PulseAll(_gate);
+            }
+            if (echo) Console.WriteLine(line);
+        }
+        p.OutputDataReceived += (_, e) => OnLine(e.Data);
+        p.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+    public Process Process { get; }
+    public string LogPath { get; }
+
+    /// <summary>The command that runs this CLI again: its own apphost, or <c>dotnet Astromech.Cli.dll</c>.</summary>
+    public static (string File, List<string> Prefix) SelfCommand()
+    {
+        string dll = typeof(Cli).Assembly.Location;
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(host) || !File.Exists(host))
+        {
+            string? pp = Environment.ProcessPath;
+            host = pp is not null && Path.GetFileNameWithoutExtension(pp) == "dotnet" ? pp : "dotnet";
+        }
+        return (host, new List<string> { dll });
+    }
+
+    public static NodeProcess Start(string name, IEnumerable<string> args, string logDir, bool echo = false)
+    {
+        var (file, prefix) = SelfCommand();
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var x in prefix.Concat(new[] { "node" }).Concat(args)) psi.ArgumentList.Add(x);
+        var p = Process.Start(psi) ?? throw new CliException($"cluster up: could not start {file}");
+        return new NodeProcess(name, p, Path.Combine(logDir, name + ".log"), echo);
+    }
+
+    /// <summary>Waits until the process prints a line containing <paramref name="text"/>; false when it exits or the time passes first.</summary>
+    public bool WaitForLine(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_gate)
+            while (true)
+            {
+                if (_lines.Any(l => l.Contains(text, StringComparison.Ordinal))) return true;
+                if (Process.HasExited || DateTime.UtcNow > deadline) return false;
+                Monitor.Wait(_gate, 200);
+            }
+    }
+
+    public string ExitNote() => Process.HasExited ? $" (it exited with code {Process.ExitCode})" : "";
+
+    /// <summary>SIGTERM (the node leaves the cluster and reports), then a kill if it is still there after <paramref name="grace"/>.</summary>
+    public void Stop(TimeSpan grace)
+    {
+        if (Process.HasExited) return;
+        try { Posix.Kill(Process.Id, 15); } catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
+        if (!Process.WaitForExit(grace)) try { Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        Process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Process.Dispose();
+        lock (_gate) _log.Dispose();
+    }
+}
+
+internal static class Posix
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int sig);
+
+    public static void Kill(int pid, int signal)
+    {
+        if (SysKill(pid, signal) != 0) throw new System.ComponentModel.Win32Exception(System.Runtime.InteropServices.Marshal.GetLastWin32Error());
+    }
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Astromech.Agents.ApeX;
+using Astromech.Cluster.Messages;
+using Astromech.Cluster.Roles;
+using Astromech.Envs;
+using Astromech.Training;
+
+namespace Astromech.Cluster.Nodes;
+
+/// <summary>Where and how a node process joins its cluster.</summary>
+public sealed record NodeOptions
+{
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; }
+    /// <summary>HOST:PORT of nodes already in the cluster (empty: this node starts the cluster).</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = Array.Empty<string>();
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a request to another role may go unanswered before it counts as an outage.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Run directory for this node's metrics (nodes/NAME/); null: console only.</summary>
+    public string? MetricsDir { get; init; }
+}
+
+/// <summary>
+/// The learner role of an Ape-X cluster: the <see cref="ApexAgent"/>'s learner thread, unchanged, run by the
+/// ordinary <see cref="Trainer"/> (so summary.json, metrics, evaluations, checkpoints and resume are the
+/// embedded run's), with the replay and parameter source of the cluster's replay node in place of the
+/// in-process ones, and no actor threads: actor nodes report their env steps and episodes to
+/// <c>/user/learner</c> (<see cref="LearnerInboxActor"/>), which counts them into the trainer's run.
+/// Actors are told to stop once the step budget is spent.
+/// </summary>
+public sealed class LearnerNode : IActorReportSink, IDisposable
+{
+    private readonly ApexAgent _agent;
+    private readonly ConcurrentDictionary<string, ActorView> _actors = new();
+    private volatile ConcurrentRun? _run;
+    private volatile bool _done;
+
+    private sealed record ActorView(long EnvSteps, double StepsPerSecond, long ParameterVersion, DateTime LastReport);
+
+    public LearnerNode(ClusterNode node, ApexAgent agent, NodeOptions options)
+    {
+        Node = node;
+        _agent = agent;
+        var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
+        var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
+        agent.UseEndpoints(replay, parameters, parameters);
+        agent.RunActorsLocally = false;
+        agent.RunStarted += run => _run = run;
+        node.System.ActorOf(LearnerInboxActor.Props(this), LearnerInboxActor.Name);
+        Metrics = new NodeMetrics("learner", options.MetricsDir, Snapshot);
+    }
+
+    public ClusterNode Node { get; }
+    public NodeMetrics Metrics { get; }
+    /// <summary>Actors that have reported so far (by name).</summary>
+    public IReadOnlyCollection<string> ActorsSeen => _actors.Keys.ToArray();
+
+    /// <summary>Starts the learner's node (its spec checked against the seeds') and waits for a replay node.</summary>
+    public static LearnerNode Start(ApexAgent agent, RunSpec spec, NodeOptions options)
+    {
+        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try
+        {
+            if (!node.WaitForRole("replay", options.JoinTimeout))
+                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay)");
+            return new LearnerNode(node, agent, options);
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Trains to the options' step budget; then tells actors to stop and waits <paramref name="linger"/> for them to hear it.</summary>
+    public RunSummary Train(Func<IEnv> makeEnv, TrainerOptions options, TimeSpan linger)
+    {
+        try { return Trainer.Run(_agent, makeEnv, options); }
+        finally
+        {
+            _done = true;
+            Thread.Sleep(linger);
+        }
+    }
+
+    public bool StopActors => _done || _run is { } r && (r.Stopping || r.EnvSteps >= r.TotalSteps);
+    public long LearnerUpdates => _agent.Updates;
+
+    public bool Accept(ActorReport report)
+    {
+        var run = _run;
+        if (run is null) return false;
+        if (report.EnvSteps > 0) run.AddSteps((int)Math.Min(int.MaxValue, report.EnvSteps));
+        for (int i = 0; i < report.Returns.Length; i++) run.EndEpisode(report.Returns[i], report.Lengths[i]);
+        _agent.RecordRemoteBlocks(report.Blocks, report.ParameterVersion, report.InsertWaits);
+        _actors.AddOrUpdate(report.Actor, _ => new ActorView(report.EnvSteps, report.StepsPerSecond, report.ParameterVersion, DateTime.UtcNow),
+            (_, v) => new ActorView(v.EnvSteps + report.EnvSteps, report.StepsPerSecond, report.ParameterVersion, DateTime.UtcNow));
+        return true;
+    }
+
+    private (long, IReadOnlyDictionary<string, double>) Snapshot()
+    {
+        var now = DateTime.UtcNow;
+        var live = _actors.Values.Where(a => now - a.LastReport < TimeSpan.FromSeconds(5)).ToList();
+        var d = new Dictionary<string, double>
+        {
+            ["learner/updates"] = _agent.Updates,
+            ["learner/updates_per_second"] = _agent.LearnerUpdatesPerSecond,
+            ["learner/policy_lag"] = _agent.MeanPolicyLag,
+            ["learner/actors_reporting"] = live.Count,
+            ["learner/actor_env_steps_per_second"] = live.Sum(a => a.StepsPerSecond),
+            ["learner/min_actor_parameter_version"] = live.Count == 0 ? double.NaN : live.Min(a => a.ParameterVersion),
+        };
+        return (_run?.EnvSteps ?? 0, d);
+    }
+
+    public void Dispose()
+    {
+        Metrics.Dispose();
+        Node.Dispose();
+    }
+}
