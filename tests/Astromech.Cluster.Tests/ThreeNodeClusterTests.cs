@@ -14,6 +14,10 @@ namespace Astromech.Cluster.Tests;
 /// </summary>
 public sealed class ThreeNodeCluster : IDisposable
 {
+    /// <summary>The run spec the learner system's membership actor holds: Ape-X on CartPole-sized rows with these <see cref="Config"/>.</summary>
+    public static readonly Astromech.Agents.ApeX.ApexConfig Config = new() { ReplayCapacity = 1000, MinReplaySize = 10, BatchSize = 16, SamplesPerInsert = 0 };
+    public static readonly RunSpec Spec = new("apex", "CartPole-v1", new Dictionary<string, string>(), 4, 2, Astromech.Training.Config.ConfigBinder.ToJson(Config));
+
     public ActorSystem Learner { get; }
     public ActorSystem Replay { get; }
     public ActorSystem Actor { get; }
@@ -26,6 +30,7 @@ public sealed class ThreeNodeCluster : IDisposable
         Akka.Cluster.Cluster.Get(Learner).Join(seed);
         Replay = ClusterConfig.StartSystem(new[] { "replay" }, seedNodes: new[] { seed.ToString() });
         Actor = ClusterConfig.StartSystem(new[] { "actor" }, seedNodes: new[] { seed.ToString() });
+        Learner.ActorOf(RunMembershipActor.Props(Spec), RunMembershipActor.Name); // what joining nodes are checked against
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         foreach (var s in new[] { Learner, Replay, Actor })
             while (Akka.Cluster.Cluster.Get(s).State.Members.Count(m => m.Status == MemberStatus.Up) < 3)
@@ -178,9 +183,9 @@ public sealed class ReplayNodeTests(ThreeNodeCluster cluster)
     [Fact]
     public void AReplayNodeJoinsTheClusterAndServesTheActorAndLearnerNodes()
     {
-        var cfg = new Astromech.Agents.ApeX.ApexConfig { ReplayCapacity = 1000, MinReplaySize = 10, BatchSize = 16, SamplesPerInsert = 0 };
+        var cfg = ThreeNodeCluster.Config;
         var seed = Akka.Cluster.Cluster.Get(cluster.Learner).SelfAddress.ToString();
-        using var node = Astromech.Cluster.Nodes.ReplayNode.Start(cfg, obsSize: 4, seed: 0, seedNodes: new[] { seed });
+        using var node = Astromech.Cluster.Nodes.ReplayNode.Start(cfg, ThreeNodeCluster.Spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed } });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Any(m => m.Address == node.Address && m.Status == MemberStatus.Up))
         {
@@ -201,5 +206,37 @@ public sealed class ReplayNodeTests(ThreeNodeCluster cluster)
         parameters.Publish(1, new float[] { 1, 2, 3 });
         Assert.Equal(1, node.Parameters.Version);
         Assert.Equal(20, node.Shard.Stats.Inserted);
+    }
+}
+
+[Collection(ClusterCollection.Name)]
+public sealed class RunSpecTests(ThreeNodeCluster cluster)
+{
+    [Fact]
+    public void ANodeWhoseConfigOrEnvDiffersIsRefusedNamingEachDifference()
+    {
+        var seed = Akka.Cluster.Cluster.Get(cluster.Learner).SelfAddress.ToString();
+        var other = ThreeNodeCluster.Config with { Hidden = new[] { 32 }, NStep = 5 };
+        var spec = ThreeNodeCluster.Spec with { EnvId = "Acrobot-v1", ObsSize = 6, Config = Astromech.Training.Config.ConfigBinder.ToJson(other) };
+        int membersBefore = Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Count;
+        var e = Assert.Throws<Astromech.Cluster.Nodes.ClusterJoinException>(() =>
+            Astromech.Cluster.Nodes.ReplayNode.Start(other, spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed }, JoinTimeout = TimeSpan.FromSeconds(20) }));
+        Assert.Contains("refused", e.Message);
+        Assert.Contains("env: the cluster runs CartPole-v1, this node Acrobot-v1", e.Message);
+        Assert.Contains("observation size: the cluster runs 4, this node 6", e.Message);
+        Assert.Contains("config key 'hidden': the cluster runs [64,64], this node [32]", e.Message);
+        Assert.Contains("config key 'n_step'", e.Message);
+        Assert.DoesNotContain("config key 'batch_size'", e.Message); // only what differs
+        Assert.Equal(membersBefore, Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Count); // it never became a member
+    }
+
+    [Fact]
+    public void SpecsRoundTripThroughJsonAndEqualSpecsHaveNoDifferences()
+    {
+        var s = ThreeNodeCluster.Spec with { EnvArgs = new Dictionary<string, string> { ["b"] = "2", ["a"] = "1" } };
+        var back = RunSpec.FromJson(s.ToJson());
+        Assert.Empty(s.Differences(back));
+        Assert.Equal(new[] { "env arg 'a': the cluster runs 1, this node (unset)" }, s.Differences(back with { EnvArgs = new Dictionary<string, string> { ["b"] = "2" } }));
+        Assert.Contains("not a JSON object", Assert.Throws<InvalidDataException>(() => RunSpec.FromJson("[1,2")).Message);
     }
 }

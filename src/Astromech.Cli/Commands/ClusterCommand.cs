@@ -146,6 +146,9 @@ internal sealed class NodeProcess : IDisposable
             }
     }
 
+    /// <summary>The lines printed so far.</summary>
+    public IReadOnlyList<string> Lines { get { lock (_gate) return _lines.ToArray(); } }
+
     public string ExitNote() => Process.HasExited ? $" (it exited with code {Process.ExitCode})" : "";
 
     /// <summary>SIGTERM (the node leaves the cluster and reports), then a kill if it is still there after <paramref name="grace"/>.</summary>

@@ -129,6 +129,9 @@ internal static class NodeCommand
             ResumeFrom = resume,
             AgentConfig = ConfigBinder.ToJson(run.Config),
         };
+        // SIGINT/SIGTERM end training early but orderly: final evaluation, checkpoint and summary as at the budget's end.
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; learner.RequestStop(); });
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; learner.RequestStop(); });
         var summary = learner.Train(run.MakeEnv, trainer, linger: TimeSpan.FromSeconds(2));
         Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}");
         TrainCommand.PrintSummary(summary, outDir, EnvRegistry.Spec(run.EnvId).RewardThreshold);

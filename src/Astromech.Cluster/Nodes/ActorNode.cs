@@ -85,7 +85,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         {
             foreach (var role in new[] { "replay", "learner" })
                 if (!node.WaitForRole(role, options.JoinTimeout))
-                    throw new ClusterJoinException($"actor node: no {role} node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s");
+                    throw new ClusterJoinException($"actor node: no {role} node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s; members seen: {node.DescribeMembers()}");
             var an = new ActorNode(node, cfg, makeEnv, obsSize, numActions, actorIndices, seed, options);
             an.StartThreads();
             return an;

@@ -102,6 +102,10 @@ public sealed class ClusterNode : IDisposable
         Cluster.State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole(role) && !Cluster.State.Unreachable.Contains(m))
             .OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
 
+    /// <summary>The members this node sees, with status and roles (for error messages).</summary>
+    public string DescribeMembers() =>
+        string.Join(", ", Cluster.State.Members.Select(m => $"{m.Address} {m.Status} [{string.Join(",", m.Roles)}]{(Cluster.State.Unreachable.Contains(m) ? " unreachable" : "")}"));
+
     /// <summary>Waits until some member has <paramref name="role"/>; false on timeout.</summary>
     public bool WaitForRole(string role, TimeSpan timeout)
     {

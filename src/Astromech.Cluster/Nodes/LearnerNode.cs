@@ -46,7 +46,11 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
         var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
         agent.UseEndpoints(replay, parameters, parameters);
         agent.RunActorsLocally = false;
-        agent.RunStarted += run => _run = run;
+        agent.RunStarted += run =>
+        {
+            _run = run;
+            if (_stopRequested) run.RequestStop();
+        };
         node.System.ActorOf(LearnerInboxActor.Props(this), LearnerInboxActor.Name);
         Metrics = new NodeMetrics("learner", options.MetricsDir, Snapshot);
     }
@@ -63,7 +67,7 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
         try
         {
             if (!node.WaitForRole("replay", options.JoinTimeout))
-                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay)");
+                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay); members seen: {node.DescribeMembers()}");
             return new LearnerNode(node, agent, options);
         }
         catch
@@ -83,6 +87,14 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
             Thread.Sleep(linger);
         }
     }
+
+    /// <summary>Ends training early (SIGTERM/Ctrl+C on the node): the trainer evaluates, checkpoints and writes its summary as at the budget's end.</summary>
+    public void RequestStop()
+    {
+        _stopRequested = true;
+        _run?.RequestStop();
+    }
+    private volatile bool _stopRequested;
 
     public bool StopActors => _done || _run is { } r && (r.Stopping || r.EnvSteps >= r.TotalSteps);
     public long LearnerUpdates => _agent.Updates;

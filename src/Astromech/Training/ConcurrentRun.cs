@@ -76,6 +76,13 @@ public sealed class ConcurrentRun
         return now < TotalSteps && !_stop;
     }
 
+    /// <summary>Ends the run early (a signal, a cluster learner told to stop): workers wind down at their next safe point and the trainer finishes as at the budget's end.</summary>
+    public void RequestStop()
+    {
+        _stop = true;
+        lock (_gate) Monitor.PulseAll(_gate);
+    }
+
     public void EndEpisode(double episodeReturn, int length) => _episodes.Enqueue((episodeReturn, length));
 
     /// <summary>The latest metrics of the learner; the trainer logs them at its own pace.</summary>

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Astromech.Cli.Commands;
+
+namespace Astromech.Cli.Tests;
+
+/// <summary>
+/// Fault tolerance of an Ape-X cluster of real processes on 127.0.0.1: each test starts <c>astromech node</c>
+/// processes (replay first, as the seed; then the learner; then actors), kills or stops some of them with
+/// signals mid-run, and checks what the issue asks: the learner keeps training, restarted nodes rejoin and
+/// catch up, losses are reported. Progress is read from the nodes' metrics CSVs (written every second).
+/// Small networks and budgets keep each test within about a minute on two cores.
+/// </summary>
+public sealed class ClusterProcessTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("astromech-cluster-proc-").FullName;
+    private readonly List<NodeProcess> _nodes = new();
+    private readonly int _replayPort = FreePort(), _learnerPort = FreePort();
+
+    // A small, fast Ape-X run: a 32-unit network, learning from 300 transitions, 4 samples per insert.
+    private static readonly string[] Run =
+    {
+        "--algo", "apex", "--env", "CartPole-v1", "--actors", "2", "--seed", "3",
+        "--set", "hidden=[32]", "--set", "min_replay_size=300", "--set", "samples_per_insert=4", "--set", "batch_size=32",
+        "--set", "param_sync_interval=10", "--set", "publish_interval=5",
+    };
+
+    private NodeProcess Start(string name, params string[] args)
+    {
+        var p = NodeProcess.Start(name, Run.Concat(new[] { "--out", _dir, "--join-timeout", "60", "--request-timeout", "5" }).Concat(args), _dir);
+        _nodes.Add(p);
+        return p;
+    }
+
+    private NodeProcess Replay(params string[] extra) => Await(Start("replay", new[] { "--role", "replay", "--port", _replayPort.ToString() }.Concat(extra).ToArray()), "replay node up");
+    private NodeProcess Learner(long steps, params string[] extra) => Await(Start("learner",
+        new[] { "--role", "learner", "--seeds", $"127.0.0.1:{_replayPort}", "--port", _learnerPort.ToString(), "--steps", steps.ToString(), "--eval-episodes", "2", "--no-progress" }
+            .Concat(extra).ToArray()), "learner node up");
+    private NodeProcess Actor(int index) => Await(Start($"actor-{index}", "--role", "actor", "--seeds", $"127.0.0.1:{_replayPort}", "--actor-index", index.ToString()), "actor node up");
+
+    private static NodeProcess Await(NodeProcess p, string line)
+    {
+        Assert.True(p.WaitForLine(line, TimeSpan.FromSeconds(90)), $"{p.Name} did not print '{line}'{p.ExitNote()}:\n{File.ReadAllText(p.LogPath)}");
+        return p;
+    }
+
+    /// <summary>The newest value of <paramref name="metric"/> in a node's metrics CSV (NaN before the first sample).</summary>
+    private double Metric(string node, string metric)
+    {
+        string path = Path.Combine(_dir, "nodes", node, "metrics.csv");
+        if (!File.Exists(path)) return double.NaN;
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var r = new StreamReader(fs);
+        double v = double.NaN;
+        string? line;
+        while ((line = r.ReadLine()) is not null)
+        {
+            var parts = line.Split(',');
+            if (parts.Length == 4 && parts[2] == metric) v = double.Parse(parts[3], CultureInfo.InvariantCulture);
+        }
+        return v;
+    }
+
+    private void WaitUntil(Func<bool> condition, string what, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out after {seconds} s waiting for: {what}\n" + string.Join("\n", _nodes.Select(n => $"--- {n.Name}{n.ExitNote()}:\n{Tail(n)}")));
+            Thread.Sleep(250);
+        }
+    }
+
+    private static string Tail(NodeProcess n) => string.Join("\n", File.ReadAllLines(n.LogPath).TakeLast(15));
+
+    private JsonObject Summary(NodeProcess learner)
+    {
+        Assert.True(learner.Process.WaitForExit(TimeSpan.FromSeconds(180)), "the learner did not finish within 180 s:\n" + Tail(learner));
+        Assert.True(learner.Process.ExitCode == 0, $"learner exited with {learner.Process.ExitCode}:\n{Tail(learner)}");
+        return JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
+    }
+
+    [Fact]
+    public void KilledActorDoesNotStopTheLearnerAndARestartedOneGetsTheNewestParameters()
+    {
+        Replay();
+        var learner = Learner(1_000_000); // ended by SIGTERM below, once the restarted actor has caught up
+        Actor(0);
+        var a1 = Actor(1);
+        WaitUntil(() => Metric("replay", "replay/parameter_version") > 100, "learner updates reaching the parameter source");
+        a1.Process.Kill(); // SIGKILL: no goodbye to the cluster
+        double v0 = Metric("replay", "replay/parameter_version");
+        WaitUntil(() => Metric("replay", "replay/parameter_version") > v0 + 200, "the learner training on after actor 1 was killed");
+        Assert.False(learner.Process.HasExited, "the learner died with the actor:\n" + Tail(learner));
+        double atRestart = Metric("replay", "replay/parameter_version");
+        File.Delete(Path.Combine(_dir, "nodes", "actor-1", "metrics.csv"));
+        Actor(1);
+        WaitUntil(() => Metric("actor-1", "actor/parameter_version") >= atRestart, $"the restarted actor 1 loading parameters at least as new as version {atRestart}");
+        Posix.Kill(learner.Process.Id, 15); // SIGTERM: the learner ends early, with its evaluation and summary
+        var s = Summary(learner);
+        Assert.True((long)s["env_steps"]! > 0);
+        Assert.Equal("RemoteReplayClient", (string)s["agent_stats"]!["replay"]!);
+    }
+
+    [Fact]
+    public void KilledLearnerResumesFromItsCheckpointWhileReplayAndActorsWait()
+    {
+        Replay();
+        var learner = Learner(9_000, "--checkpoint-interval", "2000");
+        var a0 = Actor(0);
+        string ckpt = Path.Combine(_dir, "checkpoint.ckpt");
+        WaitUntil(() => File.Exists(ckpt), "the learner's first checkpoint");
+        learner.Process.Kill();
+        learner.Process.WaitForExit();
+        var again = Learner(9_000, "--checkpoint-interval", "2000", "--resume", "auto");
+        Assert.Contains(again.Lines, l => l.Contains($"resuming from {ckpt}"));
+        var s = Summary(again);
+        Assert.True((long)s["env_steps"]! >= 9_000);
+        Assert.False(a0.Process.HasExited && a0.Process.ExitCode != 0, "the actor failed when the learner died:\n" + Tail(a0));
+        Assert.True((long)s["agent_stats"]!["learner_updates"]! > 0);
+    }
+
+    [Fact]
+    public void RestartedReplayIsReportedWithWhatItLostAndTheRunCompletes()
+    {
+        var replay = Replay();
+        var learner = Learner(10_000);
+        Actor(0);
+        Actor(1);
+        WaitUntil(() => Metric("replay", "replay/inserted") > 1500, "1500 transitions in the replay");
+        replay.Process.Kill();
+        replay.Process.WaitForExit();
+        // The restarted replay joins the surviving cluster through the learner (it is no longer the oldest node).
+        File.Delete(Path.Combine(_dir, "nodes", "replay", "metrics.csv"));
+        Await(Start("replay-2", "--role", "replay", "--seeds", $"127.0.0.1:{_learnerPort}"), "replay node up");
+        var s = Summary(learner);
+        var stats = s["agent_stats"]!.AsObject();
+        Assert.True((long)stats["replay_restarts"]! >= 1, stats.ToJsonString());
+        Assert.True((long)stats["replay_transitions_lost"]! >= 1000, stats.ToJsonString());
+        Assert.True((long)s["env_steps"]! >= 10_000);
+    }
+
+    [Fact]
+    public void StoppedActorDoesNotStallTheLearner()
+    {
+        Replay();
+        var learner = Learner(9_000);
+        Actor(0);
+        var a1 = Actor(1);
+        WaitUntil(() => Metric("replay", "replay/parameter_version") > 100, "learner updates reaching the parameter source");
+        Posix.Kill(a1.Process.Id, 19); // SIGSTOP: a frozen actor, still a member until the failure detector notices
+        try
+        {
+            double v0 = Metric("replay", "replay/parameter_version");
+            WaitUntil(() => Metric("replay", "replay/parameter_version") > v0 + 200, "the learner training on while actor 1 is frozen");
+        }
+        finally { Posix.Kill(a1.Process.Id, 18); } // SIGCONT
+        var s = Summary(learner);
+        Assert.True((long)s["env_steps"]! >= 9_000);
+    }
+
+    [Fact]
+    public void ClusterUpRunsEveryRoleAsItsOwnProcessAndWritesTheTrainSummary()
+    {
+        var (code, _, err) = CliRunner.Run(new[] { "cluster", "up" }.Concat(Run).Concat(new[] { "--steps", "5000", "--eval-episodes", "2", "--out", _dir }).ToArray());
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
+        Assert.True((long)s["env_steps"]! >= 5000);
+        Assert.Equal("RemoteReplayClient", (string)s["agent_stats"]!["replay"]!);
+        Assert.True((long)s["agent_stats"]!["learner_updates"]! > 0);
+        foreach (var node in new[] { "replay", "actor-0", "actor-1" })
+        {
+            Assert.True(File.Exists(Path.Combine(_dir, "nodes", node, "metrics.csv")), $"no metrics for {node}");
+            Assert.True(File.Exists(Path.Combine(_dir, "nodes", node + ".log")), $"no log for {node}");
+        }
+        Assert.True(Metric("actor-0", "actor/env_steps") > 0 && Metric("actor-1", "actor/env_steps") > 0, "an actor process did not act");
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int p = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return p;
+    }
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes) n.Stop(TimeSpan.FromSeconds(10));
+        foreach (var n in _nodes) n.Dispose();
+        try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}
