@@ -20,7 +20,7 @@ internal static class ClusterCommand
     {
         if (argv.Length == 0 || argv[0] != "up")
             throw new CliException("cluster: the subcommand is 'up' (astromech cluster up --algo apex --env CartPole-v1 --actors 2 --steps 30k --out DIR)");
-        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress" });
+        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress", "no-pipeline" });
         if (a.Positional.Count > 0) throw new CliException($"cluster up: unexpected argument '{a.Positional[0]}'");
         var run = NodeCommand.BindRun(a, "cluster up"); // fails here, before any process starts, on a bad flag or config
         string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"apex-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
@@ -48,6 +48,7 @@ internal static class ClusterCommand
             foreach (var opt in LearnerOptions)
                 if (a.Get(opt) is string v) learnerArgs.AddRange(new[] { "--" + opt, v });
             learnerArgs.Add("--no-progress");
+            if (a.Flag("no-pipeline")) learnerArgs.Add("--no-pipeline");
             var learner = NodeProcess.Start("learner", learnerArgs, logs, echo: true);
             nodes.Add(learner);
             for (int i = 0; i < run.Config.Actors; i++)

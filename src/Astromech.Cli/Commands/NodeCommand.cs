@@ -54,14 +54,14 @@ internal static class NodeCommand
     {
         var a = CliArgs.Parse(argv, "node",
             CommonOptions.Concat(new[] { "role", "seeds", "host", "port", "join-timeout", "request-timeout", "out", "steps", "eval-episodes", "eval-interval",
-                "checkpoint-interval", "resume", "actor-index", "torch-threads" }).ToArray(), new[] { "no-progress" });
+                "checkpoint-interval", "resume", "actor-index", "torch-threads" }).ToArray(), new[] { "no-progress", "no-pipeline" });
         if (a.Positional.Count > 0) throw new CliException($"node: unexpected argument '{a.Positional[0]}'");
         string role = a.Get("role") ?? throw new CliException($"node: --role is required ({string.Join(", ", ClusterConfig.Roles)})");
         if (!ClusterConfig.Roles.Contains(role))
             throw new CliException($"node: unknown role '{role}'; roles: {string.Join(", ", ClusterConfig.Roles)}");
         foreach (var (opt, roles) in new[] { ("steps", "learner"), ("eval-episodes", "learner"), ("eval-interval", "learner"), ("checkpoint-interval", "learner"),
-                     ("resume", "learner"), ("actor-index", "actor") })
-            if (a.Get(opt) is not null && roles != role) throw new CliException($"node: --{opt} applies to the {roles} role only");
+                     ("resume", "learner"), ("actor-index", "actor"), ("no-pipeline", "learner") })
+            if ((a.Get(opt) is not null || opt == "no-pipeline" && a.Flag(opt)) && roles != role) throw new CliException($"node: --{opt} applies to the {roles} role only");
         var run = BindRun(a, "node");
         var seeds = a.All("seeds").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         foreach (var s in seeds)
@@ -111,7 +111,7 @@ internal static class NodeCommand
         if (resume == "auto") resume = File.Exists(new RunDirectory(outDir).Checkpoint) ? new RunDirectory(outDir).Checkpoint : null;
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(run.Root, "steps") ?? 100_000;
         using var agent = (ApexAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
-        using var learner = LearnerNode.Start(agent, run.Spec, options with { MetricsDir = outDir });
+        using var learner = LearnerNode.Start(agent, run.Spec, options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline") });
         Console.WriteLine($"learner node up at {learner.Node.Address}: training apex on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
         Console.Out.Flush();
         var trainer = new TrainerOptions

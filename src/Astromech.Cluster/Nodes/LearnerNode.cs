@@ -17,6 +17,8 @@ public sealed record NodeOptions
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a request to another role may go unanswered before it counts as an outage.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The learner requests its next batch while it computes an update, and sends priorities without waiting (see <see cref="RemoteReplayClient.Pipelined"/>).</summary>
+    public bool PipelinedLearner { get; init; } = true;
     /// <summary>Run directory for this node's metrics (nodes/NAME/); null: console only.</summary>
     public string? MetricsDir { get; init; }
 }
@@ -42,8 +44,8 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
     {
         Node = node;
         _agent = agent;
-        var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
-        var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
+        var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
+        var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
         agent.UseEndpoints(replay, parameters, parameters);
         agent.RunActorsLocally = false;
         agent.RunStarted += run =>

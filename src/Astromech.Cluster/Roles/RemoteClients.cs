@@ -43,6 +43,17 @@ internal static class Ask
 /// </summary>
 public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : IReplayClient, IReportsReplayOutages
 {
+    private Task<object>? _prefetch;
+    private (int Size, double Beta) _prefetchFor;
+
+    /// <summary>
+    /// Pipelining for a learner: each sample also requests the next batch, which travels while the learner
+    /// computes its update, and priority updates are sent without waiting for the answer (a lost one is still
+    /// counted). A batch may then be drawn before the previous batch's priorities land: one update of staleness,
+    /// as in Ape-X's asynchronous learner. Off by default (each call is one blocking round trip).
+    /// </summary>
+    public bool Pipelined { get; init; }
+
     private long _failed, _restarts, _lost, _priorityLost;
     private long _incarnation;
     private ReplayShardStats _last;
@@ -72,7 +83,16 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
     public bool TrySample(int batchSize, double beta, ReplayBatch into)
     {
         if (batchSize > into.Capacity) throw new ArgumentException($"batch of {batchSize} does not fit a ReplayBatch of {into.Capacity}");
-        if (!Try<SampledBatch>(new SampleRequest(batchSize, beta), out var r) || r.Refused) return false;
+        SampledBatch r;
+        if (Pipelined)
+        {
+            var pending = _prefetch is not null && _prefetchFor == (batchSize, beta) ? _prefetch : AskAsync(new SampleRequest(batchSize, beta));
+            _prefetchFor = (batchSize, beta);
+            if (!Await(pending, out r)) { _prefetch = null; return false; }
+            _prefetch = AskAsync(new SampleRequest(batchSize, beta));
+            if (r.Refused) return false;
+        }
+        else if (!Try(new SampleRequest(batchSize, beta), out r) || r.Refused) return false;
         if (r.ObsSize != into.ObsSize || r.ActSize != into.ActSize)
             throw new RoleException($"replay shard holds rows of {r.ObsSize} observation and {r.ActSize} action floats; this learner expects {into.ObsSize} and {into.ActSize}");
         if (r.Rows != batchSize) throw new RoleException($"replay shard sent {r.Rows} rows for a batch of {batchSize}");
@@ -83,8 +103,44 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
         return true;
     }
 
+    private Task<object> AskAsync(IAstromechMessage request)
+    {
+        try { return (shard is Nodes.RoleTarget role ? role.Resolve() : shard).Ask(request, timeout); }
+        catch (RoleUnavailableException e) { return Task.FromException<object>(e); }
+    }
+
+    /// <summary>The answer of a pipelined request, with <see cref="Try{T}"/>'s outage rules.</summary>
+    private bool Await<T>(Task<object> pending, out T reply) where T : IAstromechMessage
+    {
+        object answer;
+        try { answer = pending.GetAwaiter().GetResult(); }
+        catch (Exception e) when (e is AskTimeoutException or RoleUnavailableException)
+        {
+            if (!tolerateOutages) throw new RoleUnavailableException($"{shard} did not answer a {typeof(T).Name} request within {timeout.TotalSeconds:F0} s", e);
+            Interlocked.Increment(ref _failed);
+            reply = default!;
+            return false;
+        }
+        reply = answer switch
+        {
+            T t => t,
+            RoleError err => throw new RoleException(err.Message),
+            _ => throw new RoleException($"{shard} answered with {answer?.GetType().Name ?? "null"} where {typeof(T).Name} was expected"),
+        };
+        return true;
+    }
+
     public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<float> tdErrors)
     {
+        if (Pipelined)
+        {
+            int n = indices.Length;
+            AskAsync(new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray())).ContinueWith(t =>
+            {
+                if (t.IsFaulted || t.Result is not PrioritiesUpdated) { Interlocked.Add(ref _priorityLost, n); Interlocked.Increment(ref _failed); }
+            }, TaskContinuationOptions.ExecuteSynchronously);
+            return n; // sent; the shard skips rows overwritten since they were sampled
+        }
         if (Try<PrioritiesUpdated>(new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray()), out var r)) return r.Applied;
         Interlocked.Add(ref _priorityLost, indices.Length);
         return 0;
@@ -129,8 +185,22 @@ public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, boo
         catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); return null; }
     }
 
+    /// <summary>Publishes without waiting for the source's answer (a learner's loop need not wait for it); unanswered ones are still counted.</summary>
+    public bool Pipelined { get; init; }
+
     public void Publish(long version, float[] values, bool restart = false)
     {
+        if (Pipelined && !restart)
+        {
+            Task<object> sent;
+            try { sent = (source is Nodes.RoleTarget role ? role.Resolve() : source).Ask(new PublishParameters(version, values, restart), timeout); }
+            catch (RoleUnavailableException) { Interlocked.Increment(ref _failed); return; }
+            sent.ContinueWith(t =>
+            {
+                if (t.IsFaulted || t.Result is not ParametersPublished) Interlocked.Increment(ref _failed);
+            }, TaskContinuationOptions.ExecuteSynchronously);
+            return;
+        }
         try { Ask.Call<ParametersPublished>(source, new PublishParameters(version, values, restart), timeout); }
         catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); }
     }
