@@ -173,6 +173,28 @@ public class CliTests
         Assert.Contains("no seed node answered within 3 s (akka.tcp://astromech@127.0.0.1:9)", err);
     }
 
+    [Theory]
+    [InlineData("learner", "--steps", "100", "a learner node joins a running cluster: give --seeds HOST:PORT of its replay node")]
+    [InlineData("actor", "--actor-index", "5", "--actor-index: 5 is outside the run's 2 actors (0…1; set the count with --actors)")]
+    [InlineData("replay", "--steps", "100", "--steps applies to the learner role only")]
+    [InlineData("actor", "--seeds", "localhost", "--seeds: seed node 'localhost' is not HOST:PORT")]
+    public void NodeFlagsThatDoNotFitTheRoleAreRefusedBeforeStarting(string role, string flag, string value, string message)
+    {
+        var args = new List<string> { "node", "--role", role, "--algo", "apex", "--env", "CartPole-v1", flag, value };
+        if (role == "actor" && flag != "--seeds") args.AddRange(new[] { "--seeds", "127.0.0.1:9" });
+        var (code, _, err) = CliRunner.Run(args.ToArray());
+        Assert.NotEqual(0, code);
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void ClusterUpRefusesAnAlgorithmWithoutClusterRoles()
+    {
+        var (code, _, err) = CliRunner.Run("cluster", "up", "--algo", "ppo", "--env", "CartPole-v1", "--out", TempDir());
+        Assert.NotEqual(0, code);
+        Assert.Contains("algorithm 'ppo' has no cluster roles yet; available: apex", err);
+    }
+
     [Fact]
     public void CorruptCheckpointIsRefusedAndLeftUntouched()
     {
