@@ -178,6 +178,22 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.True(Metric("actor-0", "actor/env_steps") > 0 && Metric("actor-1", "actor/env_steps") > 0, "an actor process did not act");
     }
 
+    [Fact]
+    public void ClusterUpRunsImpalaWithTheLearnerHostingTheUnrollQueue()
+    {
+        var (code, _, err) = CliRunner.Run("cluster", "up", "--algo", "impala", "--env", "CartPole-v1", "--actors", "2", "--seed", "1",
+            "--steps", "20000", "--eval-episodes", "2", "--out", _dir);
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
+        Assert.True((long)s["env_steps"]! >= 20_000);
+        var stats = s["agent_stats"]!.AsObject();
+        Assert.True((long)stats["learner_updates"]! > 0, stats.ToJsonString());
+        Assert.NotNull(stats["policy_lag_mean"]); // unrolls carried their behaviour versions across processes
+        Assert.False(File.Exists(Path.Combine(_dir, "nodes", "replay.log"))); // IMPALA has no replay node
+        Assert.True(Metric("actor-0", "actor/env_steps") > 0 && Metric("actor-1", "actor/env_steps") > 0, "an actor process did not act");
+        Assert.True(Metric("actor-0", "actor/parameter_version") > 0, "actor 0 never loaded a published version");
+    }
+
     private static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);

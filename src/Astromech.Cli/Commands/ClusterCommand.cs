@@ -5,8 +5,9 @@ using System.Net.Sockets;
 namespace Astromech.Cli.Commands;
 
 /// <summary>
-/// <c>astromech cluster up --algo apex --env ENV --actors N --steps S --out DIR</c>: a whole Ape-X cluster of
-/// separate processes on 127.0.0.1 — one replay node (the seed), one learner, N actor nodes — each an
+/// <c>astromech cluster up --algo apex|impala --env ENV --actors N --steps S --out DIR</c>: a whole cluster of
+/// separate processes on 127.0.0.1 — Ape-X: one replay node (the seed), one learner, N actor nodes; IMPALA: one
+/// learner (the seed, hosting the unroll queue), N actor nodes — each an
 /// <c>astromech node</c> started with the same run flags. The learner writes DIR exactly as <c>train</c> does;
 /// every node's output goes to DIR/nodes/NAME.log and its metrics to DIR/nodes/NAME/. When the learner exits,
 /// the other processes are stopped (SIGTERM, then killed after a grace period). The exit code is the learner's.
@@ -40,20 +41,33 @@ internal static class ClusterCommand
         var nodes = new List<NodeProcess>();
         try
         {
-            var replay = NodeProcess.Start("replay", common.Concat(new[] { "--role", "replay", "--port", port.ToString() }), logs);
-            nodes.Add(replay);
-            if (!replay.WaitForLine("replay node up", TimeSpan.FromSeconds(90)))
-                throw new CliException($"cluster up: the replay node did not come up{replay.ExitNote()}; see {replay.LogPath}");
-            var learnerArgs = common.Concat(new[] { "--role", "learner", "--seeds", seeds }).ToList();
+            var learnerArgs = new List<string> { "--role", "learner" };
             foreach (var opt in LearnerOptions)
                 if (a.Get(opt) is string v) learnerArgs.AddRange(new[] { "--" + opt, v });
             learnerArgs.Add("--no-progress");
             if (a.Flag("no-pipeline")) learnerArgs.Add("--no-pipeline");
-            var learner = NodeProcess.Start("learner", learnerArgs, logs, echo: true);
-            nodes.Add(learner);
-            for (int i = 0; i < run.Config.Actors; i++)
+            NodeProcess learner;
+            if (run.HasReplayRole)
+            {
+                // Ape-X: the replay node is the seed (the oldest member; see ClusterConfig), the learner joins it.
+                var replay = NodeProcess.Start("replay", common.Concat(new[] { "--role", "replay", "--port", port.ToString() }), logs);
+                nodes.Add(replay);
+                if (!replay.WaitForLine("replay node up", TimeSpan.FromSeconds(90)))
+                    throw new CliException($"cluster up: the replay node did not come up{replay.ExitNote()}; see {replay.LogPath}");
+                learner = NodeProcess.Start("learner", common.Concat(learnerArgs).Concat(new[] { "--seeds", seeds }), logs, echo: true);
+                nodes.Add(learner);
+            }
+            else
+            {
+                // IMPALA: the learner hosts the unroll queue and the parameter source, and is the seed.
+                learner = NodeProcess.Start("learner", common.Concat(learnerArgs).Concat(new[] { "--port", port.ToString() }), logs, echo: true);
+                nodes.Add(learner);
+                if (!learner.WaitForLine("learner node up", TimeSpan.FromSeconds(90)))
+                    throw new CliException($"cluster up: the learner node did not come up{learner.ExitNote()}; see {learner.LogPath}");
+            }
+            for (int i = 0; i < run.Actors; i++)
                 nodes.Add(NodeProcess.Start($"actor-{i}", common.Concat(new[] { "--role", "actor", "--seeds", seeds, "--actor-index", i.ToString() }), logs));
-            Console.WriteLine($"cluster up: replay at {seeds}, 1 learner, {run.Config.Actors} actor process(es); logs in {logs}");
+            Console.WriteLine($"cluster up: {(run.HasReplayRole ? "replay" : "learner")} (seed) at {seeds}, {(run.HasReplayRole ? "1 learner, " : "")}{run.Actors} actor process(es); logs in {logs}");
             learner.Process.WaitForExit();
             int code = learner.Process.ExitCode;
             foreach (var n in nodes.Where(n => n != learner && n.Process.HasExited && n.Process.ExitCode != 0))

@@ -12,10 +12,10 @@ using Astromech.Training.Config;
 namespace Astromech.Cli.Commands;
 
 /// <summary>
-/// <c>astromech node --role replay|learner|actor --algo apex --env ENV [--seeds HOST:PORT,...]</c>: one process of
-/// an Ape-X cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
-/// node whose resulting config differs is refused by the cluster, naming the difference. The replay node starts
-/// the cluster (no --seeds) and the others join through it. The learner trains to --steps and writes --out
+/// <c>astromech node --role replay|learner|actor --algo apex|impala --env ENV [--seeds HOST:PORT,...]</c>: one process of
+/// an Ape-X or IMPALA cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
+/// node whose resulting config differs is refused by the cluster, naming the difference. Ape-X's replay node (IMPALA's
+/// learner, which hosts the unroll queue) starts the cluster (no --seeds) and the others join through it. The learner trains to --steps and writes --out
 /// exactly as <c>train</c> does (summary.json, metrics, checkpoints; --resume auto continues from
 /// OUT/checkpoint.ckpt after a crash); actor nodes act until the learner says the budget is spent; the replay
 /// node serves until stopped (Ctrl+C or SIGTERM).
@@ -25,8 +25,11 @@ internal static class NodeCommand
     private static readonly string[] CommonOptions = { "algo", "env", "config", "set", "env-arg", "actors", "seed" };
 
     /// <summary>A run's shared settings, bound the same way on every node.</summary>
-    internal sealed record ClusterRun(AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, ApexConfig Config, Space ObsSpace, Space ActSpace, int Seed)
+    internal sealed record ClusterRun(AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, object Config, Space ObsSpace, Space ActSpace, int Seed)
     {
+        /// <summary>Ape-X runs around a replay node (the seed); IMPALA's learner hosts its unroll queue and is the seed itself.</summary>
+        public bool HasReplayRole => Config is ApexConfig;
+        public int Actors => Config switch { ApexConfig c => c.Actors, Agents.Impala.ImpalaConfig c => c.Actors, _ => 1 };
         public RunSpec Spec => new(Algo.Name, EnvId, EnvArgs, ObsSpace.FlatSize, ActSpace is Discrete d ? d.N : ActSpace.FlatSize, ConfigBinder.ToJson(Config));
         public Func<Envs.IEnv> MakeEnv => () => EnvRegistry.Make(EnvId, EnvArgs);
     }
@@ -36,13 +39,13 @@ internal static class NodeCommand
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
         string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo")) ?? throw new CliException($"{command}: --algo is required (apex)");
         var algo = Algorithms.Get(algoName);
-        if (algo.Name != "apex") throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex");
+        if (algo.Name is not ("apex" or "impala")) throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex, impala");
         string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env")) ?? throw new CliException($"{command}: --env is required (astromech list envs)");
         EnvRegistry.Spec(envId);
         var root = file ?? RunSetup.Preset(algo.Name, envId)?.Json ?? new JsonObject();
         var overrides = a.All("set").ToList();
         if (a.GetInt("actors", 1) is int actors) overrides.Add($"actors={actors}");
-        var cfg = (ApexConfig)RunSetup.BindAlgoConfig(algo, root, overrides);
+        var cfg = RunSetup.BindAlgoConfig(algo, root, overrides);
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
@@ -66,8 +69,11 @@ internal static class NodeCommand
         var seeds = a.All("seeds").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         foreach (var s in seeds)
             try { ReplayNode.SeedAddress(s); } catch (ArgumentException e) { throw new CliException($"--seeds: {e.Message}"); }
-        if (role != "replay" && seeds.Count == 0)
-            throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its replay node");
+        if (role == "replay" && !run.HasReplayRole)
+            throw new CliException($"node: {run.Algo.Name} has no replay role (its learner hosts the unroll queue and starts the cluster); roles: learner, actor");
+        string seedRole = run.HasReplayRole ? "replay" : "learner";
+        if (role != seedRole && seeds.Count == 0)
+            throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its {seedRole} node");
         int port = a.GetInt("port", 0) ?? 0;
         if (port > 65535) throw new CliException($"--port: {port} is above 65535");
         string? outDir = a.Get("out");
@@ -95,7 +101,7 @@ internal static class NodeCommand
 
     private static int RunReplay(ClusterRun run, NodeOptions options)
     {
-        using var node = ReplayNode.Start(run.Config, run.Spec, run.Seed, options);
+        using var node = ReplayNode.Start((ApexConfig)run.Config, run.Spec, run.Seed, options);
         Console.WriteLine($"replay node up at {node.Address} for apex on {run.EnvId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
         Console.Out.Flush();
         WaitForSignal(node.System);
@@ -110,9 +116,15 @@ internal static class NodeCommand
         string? resume = a.Get("resume");
         if (resume == "auto") resume = File.Exists(new RunDirectory(outDir).Checkpoint) ? new RunDirectory(outDir).Checkpoint : null;
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(run.Root, "steps") ?? 100_000;
-        using var agent = (ApexAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
-        using var learner = LearnerNode.Start(agent, run.Spec, options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline") });
-        Console.WriteLine($"learner node up at {learner.Node.Address}: training apex on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
+        using var agent = (IDistributedAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
+        var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline") };
+        using var learner = agent switch
+        {
+            ApexAgent apex => ApexCluster.StartLearner(apex, run.Spec, nodeOptions),
+            Agents.Impala.ImpalaAgent impala => ImpalaCluster.StartLearner(impala, run.Spec, nodeOptions),
+            _ => throw new CliException($"node: {run.Algo.Name} has no learner role"),
+        };
+        Console.WriteLine($"learner node up at {learner.Node.Address}: training {run.Algo.Name} on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
         Console.Out.Flush();
         var trainer = new TrainerOptions
         {
@@ -143,11 +155,17 @@ internal static class NodeCommand
         var indices = (a.Get("actor-index") ?? "0").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, out int i) ? i : throw new CliException($"--actor-index: '{s}' is not an integer")).ToArray();
         foreach (int i in indices)
-            if (i < 0 || i >= run.Config.Actors) throw new CliException($"--actor-index: {i} is outside the run's {run.Config.Actors} actors (0…{run.Config.Actors - 1}; set the count with --actors)");
-        int numActions = ((Discrete)run.ActSpace).N;
-        using var node = ActorNode.Start(run.Config, run.Spec, run.MakeEnv, run.ObsSpace.FlatSize, numActions, indices, run.Seed, options);
-        Console.WriteLine($"actor node up at {node.Node.Address}: actor(s) {string.Join(",", indices)} of {run.Config.Actors}, ε = " +
-            string.Join(", ", indices.SelectMany(i => ApexAgent.EpsilonsOf(run.Config, i)).Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture))));
+            if (i < 0 || i >= run.Actors) throw new CliException($"--actor-index: {i} is outside the run's {run.Actors} actors (0…{run.Actors - 1}; set the count with --actors)");
+        using var node = run.Config switch
+        {
+            ApexConfig c => ApexCluster.StartActors(c, run.Spec, run.MakeEnv, ((Discrete)run.ActSpace).N, indices, run.Seed, options),
+            Agents.Impala.ImpalaConfig c => ImpalaCluster.StartActors(c, run.Spec, run.MakeEnv, run.ObsSpace, run.ActSpace, indices, run.Seed, options),
+            _ => throw new CliException($"node: {run.Algo.Name} has no actor role"),
+        };
+        string eps = run.Config is ApexConfig ac
+            ? ", ε = " + string.Join(", ", indices.SelectMany(i => ApexAgent.EpsilonsOf(ac, i)).Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))
+            : "";
+        Console.WriteLine($"actor node up at {node.Node.Address}: actor(s) {string.Join(",", indices)} of {run.Actors}{eps}");
         Console.Out.Flush();
         WaitForSignal(node.Node.System, node.Stopped);
         node.Stop();

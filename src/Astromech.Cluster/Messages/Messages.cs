@@ -193,3 +193,33 @@ public sealed record ActorReportAck(long Sequence, bool Stop, long LearnerUpdate
     public void Write(ref WireWriter w) { w.Long(Sequence); w.Bool(Stop); w.Long(LearnerUpdates); }
     public static ActorReportAck Read(ref WireReader r) => new(r.Long(), r.Bool(), r.Long());
 }
+
+// ---- IMPALA: actor → learner unroll queue ----
+
+/// <summary>
+/// Actor → learner: one unroll of <see cref="Steps"/> × <see cref="Envs"/> (row-major, step-major as in a
+/// RolloutBuffer) with the behaviour policy's log-probs and parameter version; the fields the learner's
+/// V-trace update reads.
+/// </summary>
+public sealed record SubmitUnroll(int Steps, int Envs, int ObsSize, int ActionSize, long BehaviourVersion, int Actor, float[] Obs, float[] Actions,
+    float[] LogProbs, float[] Rewards, float[] Discounts, bool[] Ends, float[] FinalObs, float[] BootstrapObs) : IAstromechMessage
+{
+    public int WireSize => 4 * 4 + 8 + 4 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(LogProbs) + WireWriter.SizeOf(Rewards)
+        + WireWriter.SizeOf(Discounts) + WireWriter.SizeOf(Ends) + WireWriter.SizeOf(FinalObs) + WireWriter.SizeOf(BootstrapObs);
+    public void Write(ref WireWriter w)
+    {
+        w.Int(Steps); w.Int(Envs); w.Int(ObsSize); w.Int(ActionSize); w.Long(BehaviourVersion); w.Int(Actor);
+        w.Array<float>(Obs); w.Array<float>(Actions); w.Array<float>(LogProbs); w.Array<float>(Rewards); w.Array<float>(Discounts);
+        w.Array<bool>(Ends); w.Array<float>(FinalObs); w.Array<float>(BootstrapObs);
+    }
+    public static SubmitUnroll Read(ref WireReader r) => new(r.Int(), r.Int(), r.Int(), r.Int(), r.Long(), r.Int(), r.Array<float>(), r.Array<float>(),
+        r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<bool>(), r.Array<float>(), r.Array<float>());
+}
+
+/// <summary>Learner → actor: whether the unroll went on the queue (false: the queue is full, send it again shortly), and the queue's length.</summary>
+public sealed record UnrollAccepted(bool Accepted, int QueueSize) : IAstromechMessage
+{
+    public int WireSize => 5;
+    public void Write(ref WireWriter w) { w.Bool(Accepted); w.Int(QueueSize); }
+    public static UnrollAccepted Read(ref WireReader r) => new(r.Bool(), r.Int());
+}

@@ -3,30 +3,23 @@ using System.Diagnostics;
 using Astromech.Agents.ApeX;
 using Astromech.Cluster.Messages;
 using Astromech.Cluster.Roles;
-using Astromech.Envs;
-using Astromech.Replay;
 
 namespace Astromech.Cluster.Nodes;
 
 /// <summary>
-/// The actor role of an Ape-X cluster: one or more <see cref="ApexActor"/>s on their own threads, each running
-/// the same <see cref="ApexActorLoop"/> as the embedded agent, against the replay node's shard and parameter
-/// source. A reporter thread sends the steps, episodes, inserted blocks and parameter version gathered since
-/// the last acknowledged report to the learner every <see cref="ReportInterval"/>; a report the learner does
-/// not acknowledge is sent again (the learner counts it once), and acting never waits for the learner.
-/// The node stops when the learner says the budget is spent, or on <see cref="Stop"/>.
+/// The actor role of a cluster: one or more actor loops on their own threads (each built by the algorithm's
+/// worker factory: <see cref="ApexCluster"/>, <see cref="ImpalaCluster"/>), with this node as their
+/// <see cref="IActorLoopHost"/>. A reporter thread sends the steps, episodes, inserted blocks or unrolls and the
+/// parameter version gathered since the last acknowledged report to the learner every
+/// <see cref="ReportInterval"/>; a report the learner does not acknowledge is sent again (the learner counts it
+/// once), and acting never waits for the learner. The node stops when the learner says the budget is spent,
+/// or on <see cref="Stop"/>.
 /// </summary>
 public sealed class ActorNode : IActorLoopHost, IDisposable
 {
     public static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
 
-    private readonly ApexConfig _cfg;
-    private readonly Func<IEnv> _makeEnv;
-    private readonly int _obsSize, _numActions;
     private readonly int[] _actorIndices;
-    private readonly int _seed;
-    private readonly RemoteReplayClient _replay;
-    private readonly RemoteParameterSource _parameters;
     private readonly RoleTarget _learner;
     private readonly TimeSpan _requestTimeout;
     private readonly string _name;
@@ -39,19 +32,13 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
     private long _reportsAcked, _reportsFailed, _learnerUpdates;
     private volatile bool _stop;
     private Exception? _fault;
+    private Func<IReadOnlyDictionary<string, double>>? _extraMetrics;
 
-    private ActorNode(ClusterNode node, ApexConfig cfg, Func<IEnv> makeEnv, int obsSize, int numActions, int[] actorIndices, int seed, NodeOptions options)
+    private ActorNode(ClusterNode node, int[] actorIndices, NodeOptions options)
     {
         Node = node;
-        _cfg = cfg;
-        _makeEnv = makeEnv;
-        _obsSize = obsSize;
-        _numActions = numActions;
         _actorIndices = actorIndices;
-        _seed = seed;
         _requestTimeout = options.RequestTimeout;
-        _replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
-        _parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
         _learner = node.Locate("learner", LearnerInboxActor.Name);
         // Unique per process start: a restarted actor's reports are not mistaken for resends of its old ones.
         _name = $"actor-{string.Join('+', actorIndices)}-{Environment.ProcessId}-{Random.Shared.Next(1 << 20):x}";
@@ -66,28 +53,34 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
     public long ReportsAcknowledged => Interlocked.Read(ref _reportsAcked);
     /// <summary>Reports the learner did not acknowledge in time (sent again later).</summary>
     public long ReportsUnanswered => Interlocked.Read(ref _reportsFailed);
-    public ReplayOutageStats ReplayOutages => _replay.Outages;
     /// <summary>Set once every actor thread and the reporter have ended.</summary>
     public WaitHandle Stopped => _stopped.WaitHandle;
     public Exception? Fault => _fault;
+    public bool Stopping => _stop;
+
+    /// <summary>The actor loop of one actor index on this node: built on the node's cluster connection, run on its own thread.</summary>
+    public delegate Action WorkerFactory(ActorNode node, int actorIndex);
 
     /// <summary>
-    /// Joins the cluster as an actor node hosting Ape-X actors <paramref name="actorIndices"/> (of the config's
-    /// <c>actors</c>, which sets their ε's), waits for the replay and learner nodes, and starts acting.
+    /// Joins the cluster as an actor node hosting actors <paramref name="actorIndices"/> (of <paramref name="actors"/>),
+    /// waits until every role in <paramref name="needs"/> is up, and starts one thread per actor running what
+    /// <paramref name="worker"/> builds.
     /// </summary>
-    public static ActorNode Start(ApexConfig cfg, RunSpec spec, Func<IEnv> makeEnv, int obsSize, int numActions, int[] actorIndices, int seed, NodeOptions options)
+    public static ActorNode Start(RunSpec spec, int actors, int[] actorIndices, NodeOptions options, IReadOnlyList<string> needs, WorkerFactory worker,
+        Func<ActorNode, Func<IReadOnlyDictionary<string, double>>>? extraMetrics = null)
     {
-        foreach (int i in actorIndices)
-            if (i < 0 || i >= cfg.Actors) throw new ArgumentOutOfRangeException(nameof(actorIndices), i, $"actor index {i} is outside the run's {cfg.Actors} actors (0…{cfg.Actors - 1})");
         if (actorIndices.Length == 0) throw new ArgumentException("an actor node hosts at least one actor");
+        foreach (int i in actorIndices)
+            if (i < 0 || i >= actors) throw new ArgumentOutOfRangeException(nameof(actorIndices), i, $"actor index {i} is outside the run's {actors} actors (0…{actors - 1})");
         var node = ClusterNode.Start("actor", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
         try
         {
-            foreach (var role in new[] { "replay", "learner" })
+            foreach (var role in needs.Append("learner").Distinct())
                 if (!node.WaitForRole(role, options.JoinTimeout))
                     throw new ClusterJoinException($"actor node: no {role} node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s; members seen: {node.DescribeMembers()}");
-            var an = new ActorNode(node, cfg, makeEnv, obsSize, numActions, actorIndices, seed, options);
-            an.StartThreads();
+            var an = new ActorNode(node, actorIndices, options);
+            an._extraMetrics = extraMetrics?.Invoke(an);
+            an.StartThreads(worker);
             return an;
         }
         catch
@@ -97,29 +90,24 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         }
     }
 
-    private void StartThreads()
+    private void StartThreads(WorkerFactory worker)
     {
-        var turns = new InsertTurns();
         foreach (int index in _actorIndices)
         {
-            int seed = unchecked(_seed + 10_007 * (index + 1));
+            var body = worker(this, index);
             var t = new Thread(() =>
             {
                 try
                 {
                     Training.TorchSetup.ConfigureCurrentThread();
-                    // Wait for the learner's first parameters: acting with a random network only fills replay with noise.
-                    using var actor = new ApexActor(_makeEnv, _cfg, _obsSize, _numActions, ApexAgent.EpsilonsOf(_cfg, index), new Rng(seed), seed);
-                    while (!_stop && !actor.Pull(_parameters)) Thread.Sleep(200);
-                    Interlocked.Exchange(ref _version, actor.ParameterVersion);
-                    ApexActorLoop.Run(actor, _cfg, _replay, new VersionTracking(_parameters, this), this, turns);
+                    body();
                 }
                 catch (Exception e)
                 {
                     _fault ??= e;
                     _stop = true;
                 }
-            }) { IsBackground = true, Name = $"apex-actor-{index}" };
+            }) { IsBackground = true, Name = $"actor-{index}" };
             _threads.Add(t);
             t.Start();
         }
@@ -133,16 +121,8 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         }) { IsBackground = true, Name = "actor-node-join" }.Start();
     }
 
-    /// <summary>The parameter source as the loop sees it, noting each version the actor loads.</summary>
-    private sealed class VersionTracking(RemoteParameterSource inner, ActorNode node) : Parameters.IParameterSource
-    {
-        public Parameters.ParameterSet? GetNewer(long haveVersion)
-        {
-            var p = inner.GetNewer(haveVersion);
-            if (p is not null) Interlocked.Exchange(ref node._version, p.Version);
-            return p;
-        }
-    }
+    /// <summary>Notes the parameter version an actor of this node loaded last (reported to the learner).</summary>
+    public void ParametersLoaded(long version) => Interlocked.Exchange(ref _version, version);
 
     private void ReportLoop()
     {
@@ -200,8 +180,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
 
     private (long, IReadOnlyDictionary<string, double>) Snapshot()
     {
-        var o = _replay.Outages;
-        return (EnvSteps, new Dictionary<string, double>
+        var d = new Dictionary<string, double>
         {
             ["actor/env_steps"] = EnvSteps,
             ["actor/env_steps_per_second"] = EnvSteps / Math.Max(1e-6, _clock.Elapsed.TotalSeconds),
@@ -209,8 +188,9 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
             ["actor/learner_updates"] = Interlocked.Read(ref _learnerUpdates),
             ["actor/blocks_inserted"] = Interlocked.Read(ref _totalBlocks),
             ["actor/reports_unanswered"] = ReportsUnanswered,
-            ["actor/replay_failed_calls"] = o.FailedCalls,
-        });
+        };
+        if (_extraMetrics is not null) foreach (var (k, v) in _extraMetrics()) d[k] = v;
+        return (EnvSteps, d);
     }
 
     public void Dispose()

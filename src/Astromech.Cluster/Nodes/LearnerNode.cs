@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Astromech.Agents.ApeX;
 using Astromech.Cluster.Messages;
 using Astromech.Cluster.Roles;
 using Astromech.Envs;
@@ -24,29 +23,30 @@ public sealed record NodeOptions
 }
 
 /// <summary>
-/// The learner role of an Ape-X cluster: the <see cref="ApexAgent"/>'s learner thread, unchanged, run by the
-/// ordinary <see cref="Trainer"/> (so summary.json, metrics, evaluations, checkpoints and resume are the
-/// embedded run's), with the replay and parameter source of the cluster's replay node in place of the
-/// in-process ones, and no actor threads: actor nodes report their env steps and episodes to
-/// <c>/user/learner</c> (<see cref="LearnerInboxActor"/>), which counts them into the trainer's run.
-/// Actors are told to stop once the step budget is spent.
+/// The learner role of a cluster (Ape-X, IMPALA): the agent's learner thread, unchanged, run by the ordinary
+/// <see cref="Trainer"/> (so summary.json, metrics, evaluations, checkpoints and resume are the embedded run's),
+/// with no actor threads: actor nodes report their env steps and episodes to <c>/user/learner</c>
+/// (<see cref="LearnerInboxActor"/>), which counts them into the trainer's run, and are told to stop once the
+/// step budget is spent. The algorithm's experience path is wired by <see cref="ApexCluster"/> or
+/// <see cref="ImpalaCluster"/> before this is built.
 /// </summary>
 public sealed class LearnerNode : IActorReportSink, IDisposable
 {
-    private readonly ApexAgent _agent;
+    private readonly IDistributedAgent _agent;
+    private readonly Action<ActorReport>? _onReport;
     private readonly ConcurrentDictionary<string, ActorView> _actors = new();
     private volatile ConcurrentRun? _run;
     private volatile bool _done;
 
     private sealed record ActorView(long EnvSteps, double StepsPerSecond, long ParameterVersion, DateTime LastReport);
 
-    public LearnerNode(ClusterNode node, ApexAgent agent, NodeOptions options)
+    public LearnerNode(ClusterNode node, IDistributedAgent agent, NodeOptions options, Action<ActorReport>? onReport = null,
+        Func<IReadOnlyDictionary<string, double>>? extraMetrics = null)
     {
         Node = node;
         _agent = agent;
-        var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
-        var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
-        agent.UseEndpoints(replay, parameters, parameters);
+        _onReport = onReport;
+        _extraMetrics = extraMetrics;
         agent.RunActorsLocally = false;
         agent.RunStarted += run =>
         {
@@ -57,27 +57,11 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
         Metrics = new NodeMetrics("learner", options.MetricsDir, Snapshot);
     }
 
+    private readonly Func<IReadOnlyDictionary<string, double>>? _extraMetrics;
     public ClusterNode Node { get; }
     public NodeMetrics Metrics { get; }
     /// <summary>Actors that have reported so far (by name).</summary>
     public IReadOnlyCollection<string> ActorsSeen => _actors.Keys.ToArray();
-
-    /// <summary>Starts the learner's node (its spec checked against the seeds') and waits for a replay node.</summary>
-    public static LearnerNode Start(ApexAgent agent, RunSpec spec, NodeOptions options)
-    {
-        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
-        {
-            if (!node.WaitForRole("replay", options.JoinTimeout))
-                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay); members seen: {node.DescribeMembers()}");
-            return new LearnerNode(node, agent, options);
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>Trains to the options' step budget; then tells actors to stop and waits <paramref name="linger"/> for them to hear it.</summary>
     public RunSummary Train(Func<IEnv> makeEnv, TrainerOptions options, TimeSpan linger)
@@ -107,7 +91,7 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
         if (run is null) return false;
         if (report.EnvSteps > 0) run.AddSteps((int)Math.Min(int.MaxValue, report.EnvSteps));
         for (int i = 0; i < report.Returns.Length; i++) run.EndEpisode(report.Returns[i], report.Lengths[i]);
-        _agent.RecordRemoteBlocks(report.Blocks, report.ParameterVersion, report.InsertWaits);
+        _onReport?.Invoke(report);
         _actors.AddOrUpdate(report.Actor, _ => new ActorView(report.EnvSteps, report.StepsPerSecond, report.ParameterVersion, DateTime.UtcNow),
             (_, v) => new ActorView(v.EnvSteps + report.EnvSteps, report.StepsPerSecond, report.ParameterVersion, DateTime.UtcNow));
         return true;
@@ -126,6 +110,7 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
             ["learner/actor_env_steps_per_second"] = live.Sum(a => a.StepsPerSecond),
             ["learner/min_actor_parameter_version"] = live.Count == 0 ? double.NaN : live.Min(a => a.ParameterVersion),
         };
+        if (_extraMetrics is not null) foreach (var (k, v) in _extraMetrics()) d[k] = v;
         return (_run?.EnvSteps ?? 0, d);
     }
 

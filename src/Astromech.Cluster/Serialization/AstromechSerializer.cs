@@ -29,6 +29,7 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         [typeof(RoleError)] = "err",
         [typeof(JoinRequest)] = "join", [typeof(JoinReply)] = "joinr",
         [typeof(ActorReport)] = "rep", [typeof(ActorReportAck)] = "repr",
+        [typeof(SubmitUnroll)] = "unr", [typeof(UnrollAccepted)] = "unrr",
     };
 
     private static readonly Dictionary<string, Reader> Readers = new()
@@ -42,6 +43,7 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         ["err"] = (ref WireReader r) => RoleError.Read(ref r),
         ["join"] = (ref WireReader r) => JoinRequest.Read(ref r), ["joinr"] = (ref WireReader r) => JoinReply.Read(ref r),
         ["rep"] = (ref WireReader r) => ActorReport.Read(ref r), ["repr"] = (ref WireReader r) => ActorReportAck.Read(ref r),
+        ["unr"] = (ref WireReader r) => SubmitUnroll.Read(ref r), ["unrr"] = (ref WireReader r) => UnrollAccepted.Read(ref r),
     };
 
     public AstromechSerializer(ExtendedActorSystem system) : base(system)

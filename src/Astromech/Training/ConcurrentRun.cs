@@ -13,7 +13,7 @@ namespace Astromech.Training;
 /// <para>A worker that throws stops the run: the other workers see <see cref="SafePoint"/> return false,
 /// and the trainer rethrows the first exception.</para>
 /// </summary>
-public sealed class ConcurrentRun
+public sealed class ConcurrentRun : IActorHost
 {
     private readonly object _gate = new();
     private readonly List<Thread> _threads = new();

@@ -41,6 +41,26 @@ public sealed class RolloutBuffer
     public float[] Returns { get; }
     private readonly float[] _nextValues;
 
+    /// <summary>
+    /// Fills this buffer with a complete rollout received from elsewhere (a remote actor's unroll): the fields a
+    /// learner reads back (observations, actions, behaviour log-probs, rewards, discounts, episode ends, final
+    /// observations of ended episodes, the observation after the last step). Lengths must match this buffer's shape.
+    /// </summary>
+    public void Load(ReadOnlySpan<float> obs, ReadOnlySpan<float> actions, ReadOnlySpan<float> logProbs, ReadOnlySpan<float> rewards,
+        ReadOnlySpan<float> discounts, ReadOnlySpan<bool> ends, ReadOnlySpan<float> finalObs, ReadOnlySpan<float> bootstrapObs)
+    {
+        void Check(string what, int got, int want)
+        {
+            if (got != want) throw new ArgumentException($"unroll field '{what}' has {got} values; a rollout of {Steps} steps × {Envs} env copies (observation {ObsSize}, action {ActionSize}) has {want}");
+        }
+        Check("obs", obs.Length, Obs.Length); Check("actions", actions.Length, Actions.Length); Check("log_probs", logProbs.Length, LogProbs.Length);
+        Check("rewards", rewards.Length, Rewards.Length); Check("discounts", discounts.Length, Discounts.Length); Check("ends", ends.Length, Ends.Length);
+        Check("final_obs", finalObs.Length, FinalObs.Length); Check("bootstrap_obs", bootstrapObs.Length, BootstrapObs.Length);
+        obs.CopyTo(Obs); actions.CopyTo(Actions); logProbs.CopyTo(LogProbs); rewards.CopyTo(Rewards); discounts.CopyTo(Discounts);
+        ends.CopyTo(Ends); finalObs.CopyTo(FinalObs); bootstrapObs.CopyTo(BootstrapObs);
+        Count = Steps;
+    }
+
     public RolloutBuffer(int steps, int envs, int obsSize, int actionSize)
     {
         if (steps < 1 || envs < 1) throw new ArgumentException($"a rollout needs at least one step and one env copy, got {steps} × {envs}");

@@ -9,7 +9,7 @@ namespace Astromech.Agents.ActorCritic;
 /// <summary>
 /// An actor's loop for the threaded actor-critic agents (A3C's workers, IMPALA's actors): its own env copies,
 /// its own network copy and RNG; <see cref="Collect"/> fills a <see cref="RolloutBuffer"/> with n_steps of
-/// acting, reports the env steps and finished episodes to the <see cref="ConcurrentRun"/>, and values the
+/// acting, reports the env steps and finished episodes to its <see cref="IActorHost"/>, and values the
 /// rollout's boundaries with the actor's network.
 /// </summary>
 public sealed class RolloutCollector : IDisposable
@@ -47,7 +47,7 @@ public sealed class RolloutCollector : IDisposable
     /// Resets and fills <paramref name="buffer"/> (n_steps × this collector's env copies). Returns false when the
     /// run's step budget ran out during the rollout (the rollout is still complete and usable).
     /// </summary>
-    public bool Collect(RolloutBuffer buffer, ConcurrentRun run)
+    public bool Collect(RolloutBuffer buffer, IActorHost run)
     {
         buffer.Reset();
         bool more = true;

@@ -4,13 +4,8 @@ using Astromech.Replay;
 namespace Astromech.Agents.ApeX;
 
 /// <summary>What an Ape-X actor loop reports to, and asks of, whoever hosts it (the embedded trainer or a cluster actor node).</summary>
-public interface IActorLoopHost
+public interface IActorLoopHost : Training.IActorHost
 {
-    /// <summary>Called between steps; parks while the host is paused and returns false when the loop should end.</summary>
-    bool SafePoint();
-    /// <summary>Counts env steps; false once the host's budget is spent.</summary>
-    bool AddSteps(int n);
-    void EndEpisode(double episodeReturn, int length);
     /// <summary>A block went into replay, acted with parameters of <paramref name="parameterVersion"/>.</summary>
     void BlockInserted(long parameterVersion, int transitions);
     /// <summary>The replay refused or could not take a block; the loop retries after a short sleep.</summary>

@@ -24,7 +24,7 @@ namespace Astromech.Agents.ApeX;
 /// <see cref="ParameterStore"/>, both plain objects; a cluster swaps in message-passing implementations of the
 /// same interfaces without touching the actor or learner code.
 /// </summary>
-public sealed class ApexAgent : IConcurrentAgent, IReportsAgentStats
+public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
 {
     private readonly ApexConfig _cfg;
     private readonly DqnConfig _dqn;

@@ -25,7 +25,7 @@ public sealed record Unroll(RolloutBuffer Data, long BehaviourVersion, int Actor
 /// traces (discount 0); a truncated episode's last reward is bootstrapped with γ·V(final observation) under
 /// the learner's network.
 /// </summary>
-public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IReportsAgentStats
+public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IReportsAgentStats, IDistributedAgent
 {
     private BlockingCollection<Unroll>? _queue;
     private readonly ConcurrentBag<RolloutBuffer> _pool = new();
@@ -55,12 +55,56 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
         ["vtrace"] = Cfg.Vtrace,
     };
 
+    /// <summary>
+    /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
+    /// turns it off: remote actors hand their unrolls to <see cref="TryEnqueue"/> and pull the parameters the
+    /// learner publishes to <see cref="Publisher"/> after every update.
+    /// </summary>
+    public bool RunActorsLocally { get; set; } = true;
+
+    /// <summary>Where the learner publishes its parameters (flat, versioned by update count) after every update; null: nowhere (embedded actors copy them under the lock).</summary>
+    public Parameters.IParameterPublisher? Publisher { get; set; }
+
+    /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
+    public event Action<ConcurrentRun>? RunStarted;
+
+    /// <summary>
+    /// Puts a remote actor's unroll on the learner's queue, waiting up to <paramref name="millisecondsTimeout"/>;
+    /// false when the queue stays full (back-pressure: the actor retries) or the run has not started.
+    /// </summary>
+    public bool TryEnqueue(Unroll unroll, int millisecondsTimeout)
+    {
+        var q = _queue;
+        if (q is null || q.IsAddingCompleted) return false;
+        try { return q.TryAdd(unroll, millisecondsTimeout); }
+        catch (ObjectDisposedException) { return false; }
+    }
+
+    /// <summary>Unrolls waiting for the learner.</summary>
+    public int QueueSize => _queue?.Count ?? 0;
+
+    /// <summary>An empty rollout buffer of this agent's shape (from the pool when one is free).</summary>
+    public RolloutBuffer RentBuffer() => Rent();
+
+    /// <summary>Gives back a buffer from <see cref="RentBuffer"/> that was not enqueued.</summary>
+    public void ReturnBuffer(RolloutBuffer buffer) => _pool.Add(buffer);
+
+    private void PublishParameters(bool restart = false)
+    {
+        if (Publisher is null) return;
+        float[] values;
+        lock (ParamLock) values = ParameterVector.Read(Network);
+        Publisher.Publish(Version, values, restart);
+    }
+
     public override void Start(ConcurrentRun run)
     {
         _queue = new BlockingCollection<Unroll>(Cfg.QueueCapacity);
         _learnerTicks = 0;
         _learnerUpdatesThisStart = 0;
-        for (int a = 0; a < Cfg.Actors; a++)
+        RunStarted?.Invoke(run);
+        PublishParameters(restart: true);
+        for (int a = 0; a < (RunActorsLocally ? Cfg.Actors : 0); a++)
         {
             int actor = a;
             int seed = unchecked(run.Seed + 10_007 * (actor + 1));
@@ -101,6 +145,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
             var metrics = Train(batch, run.Progress);
             _learnerTicks += Stopwatch.GetTimestamp() - t0;
             _learnerUpdatesThisStart++;
+            PublishParameters();
             foreach (var u in batch) _pool.Add(u.Data);
             batch.Clear();
             metrics["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;

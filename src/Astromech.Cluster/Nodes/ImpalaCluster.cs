@@ -1,0 +1,66 @@
+using Astromech.Agents.ActorCritic;
+using Astromech.Agents.Impala;
+using Astromech.Cluster.Messages;
+using Astromech.Cluster.Roles;
+using Astromech.Envs;
+using Astromech.Parameters;
+
+namespace Astromech.Cluster.Nodes;
+
+/// <summary>
+/// IMPALA's roles on a cluster: the learner node is the seed and hosts the bounded unroll queue
+/// (<see cref="UnrollQueueActor"/>, its capacity the back-pressure) and the parameter source the learner
+/// publishes to after every update; actor nodes collect unrolls with their own network copies and submit them
+/// with the behaviour policy's version, and V-trace corrects for the lag.
+/// </summary>
+public static class ImpalaCluster
+{
+    /// <summary>Starts the learner's node (without seeds it starts the cluster) hosting the unroll queue and the parameter source.</summary>
+    public static LearnerNode StartLearner(ImpalaAgent agent, RunSpec spec, NodeOptions options)
+    {
+        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try
+        {
+            var store = new ParameterStore();
+            agent.Publisher = store;
+            node.System.ActorOf(ParameterSourceActor.Props(store), ReplayNode.ParametersName);
+            node.System.ActorOf(UnrollQueueActor.Props(agent), UnrollQueueActor.Name);
+            return new LearnerNode(node, agent, options, extraMetrics: () => new Dictionary<string, double> { ["learner/queue_size"] = agent.QueueSize });
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Joins as an actor node running IMPALA actors <paramref name="actorIndices"/> against the learner node.</summary>
+    public static ActorNode StartActors(ImpalaConfig cfg, RunSpec spec, Func<IEnv> makeEnv, Envs.Spaces.Space obsSpace, Envs.Spaces.Space actionSpace,
+        int[] actorIndices, int seed, NodeOptions options)
+    {
+        long refused = 0;
+        return ActorNode.Start(spec, cfg.Actors, actorIndices, options, Array.Empty<string>(), (node, index) =>
+        {
+            var source = new RemoteParameterSource(node.Node.Locate("learner", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
+            var queue = node.Node.Locate("learner", UnrollQueueActor.Name);
+            return () =>
+            {
+                int s = unchecked(seed + 10_007 * (index + 1));
+                var net = cfg.BuildNetwork(obsSpace.Shape, actionSpace);
+                foreach (var p in net.parameters()) p.requires_grad = false;
+                using var collector = new RolloutCollector(makeEnv, cfg.NumEnvs, net, actionSpace, new Rng(s), (float)cfg.Gamma, s);
+                var buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, obsSpace.FlatSize, actionSpace.FlatSize);
+                bool Submit(Unroll u)
+                {
+                    var d = u.Data;
+                    var msg = new SubmitUnroll(d.Steps, d.Envs, d.ObsSize, d.ActionSize, u.BehaviourVersion, u.Actor, d.Obs, d.Actions, d.LogProbs, d.Rewards,
+                        d.Discounts, d.Ends, d.FinalObs, d.BootstrapObs);
+                    try { return Ask.Call<UnrollAccepted>(queue, msg, options.RequestTimeout).Accepted; }
+                    catch (RoleUnavailableException) { return false; }
+                }
+                ImpalaActorLoop.Run(collector, cfg, buffer, source, Submit, node, index, node.ParametersLoaded,
+                    () => node.BlockInserted(-1, cfg.NSteps * cfg.NumEnvs), () => { Interlocked.Increment(ref refused); node.InsertWaited(); });
+            };
+        }, node => () => new Dictionary<string, double> { ["actor/unrolls_refused"] = Interlocked.Read(ref refused) });
+    }
+}

@@ -1,0 +1,70 @@
+using Akka.Actor;
+using Astromech.Agents.Impala;
+using Astromech.Cluster.Messages;
+using Astromech.Cluster.Roles;
+using Astromech.Envs.Registry;
+
+namespace Astromech.Cluster.Tests;
+
+/// <summary>IMPALA's unroll queue role, reached over loopback TCP from the actor system.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class UnrollQueueTests(ThreeNodeCluster cluster)
+{
+    private static SubmitUnroll Unroll(int steps, int envs, int obs) => new(steps, envs, obs, 1, 3, 0, new float[steps * envs * obs], new float[steps * envs],
+        new float[steps * envs], new float[steps * envs], Enumerable.Repeat(0.99f, steps * envs).ToArray(), new bool[steps * envs], new float[steps * envs * obs],
+        new float[envs * obs]);
+
+    [Fact]
+    public void UnrollsAreRefusedUntilTheLearnerRunsAndMisshapenOnesAreNamed()
+    {
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var cfg = new ImpalaConfig { NSteps = 8, NumEnvs = 2, QueueCapacity = 2 };
+        using var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0);
+        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), "unrolls-test");
+        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, "unrolls-test");
+        var timeout = TimeSpan.FromSeconds(20);
+
+        // Not started: no queue yet, so the actor is told to send it again later.
+        var r = queue.Ask<UnrollAccepted>(Unroll(8, 2, 4), timeout).GetAwaiter().GetResult();
+        Assert.False(r.Accepted);
+
+        var e = queue.Ask<RoleError>(Unroll(8, 3, 4), timeout).GetAwaiter().GetResult();
+        Assert.Contains("unroll of 8 steps × 3 env copies (observation 4, action 1); this learner trains on 8 × 2 (4, 1)", e.Message);
+        var e2 = queue.Ask<RoleError>(Unroll(8, 2, 4) with { Rewards = new float[5] }, timeout).GetAwaiter().GetResult();
+        Assert.Contains("unroll field 'rewards' has 5 values", e2.Message);
+    }
+
+    [Fact]
+    public void AFullQueueRefusesAndAcceptsAgainOnceTheLearnerTakesUnrolls()
+    {
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var cfg = new ImpalaConfig { NSteps = 4, NumEnvs = 1, QueueCapacity = 2, BatchSize = 1 };
+        using var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0) { RunActorsLocally = false };
+        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), "unrolls-full-test");
+        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, "unrolls-full-test");
+        var timeout = TimeSpan.FromSeconds(20);
+        var run = new Astromech.Training.ConcurrentRun(() => EnvRegistry.Make("CartPole-v1"), 0, 0, 1_000_000);
+        run.Pause(); // the learner thread parks at its first safe point and takes nothing
+        agent.Start(run);
+        try
+        {
+            var results = Enumerable.Range(0, 4).Select(_ => queue.Ask<UnrollAccepted>(Unroll(4, 1, 4), timeout).GetAwaiter().GetResult()).ToList();
+            Assert.Equal(new[] { true, true, false, false }, results.Select(x => x.Accepted));
+            Assert.Equal(2, results[^1].QueueSize);
+            run.Resume(); // the learner trains on what is queued
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!queue.Ask<UnrollAccepted>(Unroll(4, 1, 4), timeout).GetAwaiter().GetResult().Accepted)
+                Assert.True(DateTime.UtcNow < deadline, "the queue never had room again");
+            while (agent.Updates == 0) // it took an unroll; its update follows
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the learner took an unroll but never finished an update");
+                Thread.Sleep(20);
+            }
+        }
+        finally
+        {
+            run.RequestStop();
+            run.StopAndJoin();
+        }
+    }
+}
