@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # PBT-scheduled λ vs hand schedules (issue 7), PPO student (32-32 ReLU) kickstarted from a PPO teacher on Acrobot-v1.
 # Hand schedules, each over SEEDS at STEPS env steps: constant λ = 1, linear 1 → 0 over 50k, exponential halving every
-# 20k. Then one PBT run of configs/pbt/ppo-Acrobot-v1-kickstart.json (4 members × STEPS, λ searched in [0, 2]).
-# Prints each run's final 100-episode training mean and deterministic evaluation (100 episodes; PBT members: the
-# final ready point's 10-episode evaluation, and the best member re-evaluated on 100 episodes with astromech eval).
+# 20k. Then one PBT run of PBT_CONFIG per seed in PBT_SEEDS (the config's "seed" replaced), each member STEPS-long
+# (the config fixes total_steps; 204,800 = 10 ready points of 20,480).
+# Comparison: every final checkpoint (hand runs, every PBT member, the teacher) is evaluated deterministically on the
+# SAME episodes: EVAL_EPISODES (default 500) from EVAL_SEED (default 777), and on astromech eval's default 100 episodes
+# (seed 12345). PBT's entry is the member its last ready point ranked best (chosen without these episodes); the
+# population mean is printed too. A hand run's own final evaluation (100 episodes from seed + 1,000,003, different for
+# each run) is printed as "own100" (the protocol of the first measurements in bench/README.md).
 # usage: bench/kickstart-pbt.sh TEACHER.ckpt [SEEDS=1,2,3] [STEPS=204800]
-# Env vars: OUT (folder; finished runs in it are skipped), PBT_CONFIG (default configs/pbt/ppo-Acrobot-v1-kickstart.json;
-# configs/pbt/ppo-Acrobot-v1-kickstart-train-mean.json ranks members by their last-100 training mean), ASTROMECH.
+# Env vars: OUT (folder; finished runs in it are skipped), PBT_CONFIG (default configs/pbt/ppo-Acrobot-v1-kickstart-pop8.json),
+# PBT_SEEDS (default 0,1,2), EVAL_EPISODES, EVAL_SEED, ASTROMECH (the CLI command; default ./astromech).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 teacher="$1"; seeds="${2:-1,2,3}"; steps="${3:-204800}"
 out="${OUT:-$root/runs/bench-kickstart-pbt-$(date +%Y%m%d-%H%M%S)}"
 cli=${ASTROMECH:-"$root/astromech"}
+pbt_config="${PBT_CONFIG:-$root/configs/pbt/ppo-Acrobot-v1-kickstart-pop8.json}"
+pbt_seeds="${PBT_SEEDS:-0,1,2}"
 student="--set hidden=[32,32] --set activation=relu"
 mkdir -p "$out"
 declare -A sched=(
@@ -26,22 +32,48 @@ for name in constant linear exponential; do
       $student --kickstart "$teacher" ${sched[$name]} > "$out/$name-s$s.log" 2>&1
   done
 done
-# The PBT config fixes total_steps (204,800 = 10 ready points); STEPS applies to the hand schedules only.
-[ -f "$out/pbt/pbt_summary.json" ] || $cli pbt --config "${PBT_CONFIG:-$root/configs/pbt/ppo-Acrobot-v1-kickstart.json}" --kickstart "$teacher" --out "$out/pbt" > "$out/pbt.log" 2>&1 || true
-python3 - "$out" "$cli" <<'PY'
-import json, glob, os, sys, subprocess, statistics as st
-out = sys.argv[1]
+tag="$(basename "$pbt_config" .json)"
+for s in ${pbt_seeds//,/ }; do
+  dir="$out/$tag-s$s"
+  [ -f "$dir/pbt_summary.json" ] && continue
+  sed -E "s/^(\s*)\"seed\": *-?[0-9]+/\1\"seed\": $s/" "$pbt_config" > "$out/$tag-s$s.json"
+  grep -q "\"seed\": $s" "$out/$tag-s$s.json" || { echo "$pbt_config has no top-level \"seed\" line to replace" >&2; exit 1; }
+  $cli pbt --config "$out/$tag-s$s.json" --kickstart "$teacher" --out "$dir" > "$dir.log" 2>&1
+done
+python3 - "$out" "$cli" "$teacher" "$tag" "${EVAL_EPISODES:-500}" "${EVAL_SEED:-777}" <<'PY'
+import json, glob, os, sys, subprocess, statistics as st, csv
+out, cli, teacher, tag, n, seed = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+def ev(ckpt, episodes, s):
+    r = subprocess.run(cli + ["eval", ckpt, "--episodes", str(episodes), "--seed", str(s)], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout)["mean_return"]
+def both(ckpt): return ev(ckpt, n, seed), ev(ckpt, 100, 12345)
+t = both(teacher)
+print(f"teacher: eval{n} {t[0]:.2f} eval100 {t[1]:.2f}")
 for name in ["constant", "linear", "exponential"]:
-    runs = [json.load(open(f)) for f in sorted(glob.glob(f"{out}/{name}-s*/summary.json"))]
+    runs = sorted(glob.glob(f"{out}/{name}-s*/summary.json"))
     if not runs: continue
-    print(f"{name:12s}: " + " | ".join(f"seed {r['seed']}: train100 {r['final_mean_return']:.2f} eval {r['eval_mean_return']:.2f}" for r in runs)
-          + f" || mean eval {st.mean(r['eval_mean_return'] for r in runs):.2f}")
-p = f"{out}/pbt/pbt_summary.json"
-if os.path.exists(p):
+    rows = []
+    for f in runs:
+        r = json.load(open(f)); c = both(os.path.join(os.path.dirname(f), "checkpoint.ckpt"))
+        rows.append((r["seed"], r["eval_mean_return"], *c))
+    print(f"{name:12s}: " + " | ".join(f"seed {s}: own100 {o:.2f} eval{n} {a:.2f} eval100 {b:.2f}" for s, o, a, b in rows)
+          + f" || mean own100 {st.mean(r[1] for r in rows):.2f} eval{n} {st.mean(r[2] for r in rows):.2f} eval100 {st.mean(r[3] for r in rows):.2f}")
+best_a, best_b, pop_a = [], [], []
+for d in sorted(glob.glob(f"{out}/{tag}-s*/")):
+    p = os.path.join(d, "pbt_summary.json")
+    if not os.path.exists(p): continue
     s = json.load(open(p))
-    print(f"pbt: final member scores {[round(x, 2) for x in s['scores']]}, best member {s['best_member']} λ={s['best_hyperparameters']}")
-    for m in sorted(glob.glob(f"{out}/pbt/member-*/summary.json")):
-        r = json.load(open(m)); print(f"  {os.path.basename(os.path.dirname(m))}: train100 {r['final_mean_return']:.2f}")
-    ev = subprocess.run(sys.argv[2].split() + ["eval", f"{s['best_dir']}/checkpoint.ckpt", "--episodes", "100"], capture_output=True, text=True).stdout
-    print("  best member, 100 deterministic episodes:", ev.strip())
+    members = sorted(glob.glob(os.path.join(d, "member-*", "checkpoint.ckpt")))
+    evs = {m: both(m) for m in members}
+    b = evs[os.path.join(d, f"member-{s['best_member']}", "checkpoint.ckpt")]
+    trace = list(csv.DictReader(open(os.path.join(d, "pbt_trace.csv"))))
+    last = max(int(r["generation"]) for r in trace)
+    final_lam = sorted(float(r["kickstart_lambda"]) for r in trace if int(r["generation"]) == last)
+    pm = st.mean(v[0] for v in evs.values())
+    best_a.append(b[0]); best_b.append(b[1]); pop_a.append(pm)
+    print(f"pbt {os.path.basename(d.rstrip('/'))}: best member {s['best_member']} (λ {s['best_hyperparameters']['kickstart_lambda']:.3g}, "
+          f"last ready-point score {s['best_score']:.2f}): eval{n} {b[0]:.2f} eval100 {b[1]:.2f}; population mean eval{n} {pm:.2f}; "
+          f"final λ {[round(x, 3) for x in final_lam]}")
+if best_a:
+    print(f"pbt mean over {len(best_a)} runs: best member eval{n} {st.mean(best_a):.2f} eval100 {st.mean(best_b):.2f}; population eval{n} {st.mean(pop_a):.2f}")
 PY

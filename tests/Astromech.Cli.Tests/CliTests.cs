@@ -364,5 +364,23 @@ public class CliTests
         foreach (var f in new[] { "pbt_trace.csv", "lineage.json", "pbt_summary.json", "pbt_kickstart_lambda.png", "pbt_scores.png" })
             Assert.True(File.Exists(Path.Combine(pbtDir, f)), f);
         Assert.Equal(1 + 2 * 2, File.ReadAllLines(Path.Combine(pbtDir, "pbt_trace.csv")).Length);
+
+        // train --lambda pbt: every member starts at λ₀ (0.5) and λ stays in [λ₀/100, 2λ₀]; both members are scored on the
+        // 2 evaluation episodes asked for.
+        string shortcut = Path.Combine(dir, "pbt-shortcut");
+        (code, _, err) = CliRunner.Run("train", "--algo", "ppo", "--env", "CartPole-v1", "--steps", "1536", "--out", shortcut,
+            "--eval-episodes", "2", "--no-progress", "--kickstart", Path.Combine(student, "checkpoint.ckpt"), "--set", "kickstart_lambda=0.5",
+            "--lambda", "pbt", "--population", "2", "--ready-interval", "512", "--set", "n_steps=256", "--set", "num_envs=2",
+            "--set", "lr_anneal=false", "--set", "clip_range_anneal=false");
+        Assert.True(code == 0, err);
+        var trace = File.ReadAllLines(Path.Combine(shortcut, "pbt_trace.csv"));
+        Assert.Equal("generation,step,member,score_mean,score_std,score_episodes,copied_from,kickstart_lambda,next_kickstart_lambda", trace[0]);
+        var rows = trace.Skip(1).Select(l => l.Split(',')).ToList();
+        double Num(string v) => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(3 * 2, rows.Count);
+        Assert.All(rows.Where(r => r[0] == "0"), r => Assert.Equal(0.5, Num(r[7])));
+        Assert.All(rows, r => Assert.InRange(Num(r[8]), 0.005, 1.0));
+        Assert.All(rows, r => Assert.Equal("2", r[5]));
+        Assert.Contains(rows, r => r[6] != ""); // a population of 2 exploits at every ready point before the last
     }
 }

@@ -53,7 +53,7 @@ internal static class PbtCommand
         algo.EnsureSupports(envId, actSpace);
         var spec = EnvRegistry.Spec(envId);
         var trainer = new TrainerMemberTrainer(algo.ConfigType, agentConfig, (cfg, seed) => algo.Create(cfg, obsSpace, actSpace, seed),
-            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score);
+            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score, options.EvalSeed);
         // Fail on a bad teacher or an out-of-range hyperparameter before any member trains.
         using (algo.Create(trainer.ConfigFor(new PbtMember(0, outDir, space.ToDictionary(h => h.Key, h => h.Initial ?? h.Min))), obsSpace, actSpace, options.Seed)) { }
         Console.WriteLine($"pbt: {options.Population} × {algo.Name} on {envId}, {options.TotalSteps:N0} steps each, ready every {options.ReadyInterval:N0}, " +

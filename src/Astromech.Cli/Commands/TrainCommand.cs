@@ -47,7 +47,10 @@ internal static class TrainCommand
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         if (lambdaPbt)
         {
-            // --lambda pbt: a population that evolves λ (kickstart_lambda ∈ [0, 2·λ₀]) by PBT; everything else as given.
+            // --lambda pbt: a population that evolves λ by PBT; everything else as given. Every member starts at λ₀; λ lives on
+            // a log scale in [λ₀/100, 2·λ₀] (×0.8 steps alone take ten ready points from λ₀ to λ₀/10) and an exploring member
+            // resamples it from that range with probability 0.25; members are ranked on the same evaluation episodes
+            // (100 unless --eval-episodes), which the Acrobot measurements in bench/README.md needed to tell members apart.
             var agentJson = ConfigBinder.ToJson(config);
             if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
                 throw new CliException("train: --lambda pbt evolves the kickstarting weight, but no teacher is given (--kickstart TEACHER.ckpt)");
@@ -58,9 +61,12 @@ internal static class TrainCommand
                 ReadyInterval = a.GetLong("ready-interval", 1) ?? Math.Max(1, steps / 10),
                 TotalSteps = steps,
                 Seed = seed,
-                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 10,
+                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 100,
+                EvalSeed = Astromech.Training.Pbt.PbtEvalSeed.Shared,
+                Explore = Astromech.Training.Pbt.PbtExplore.Resample,
+                ResampleProbability = 0.25,
             };
-            var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", 0, 2 * lambda0) };
+            var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", lambda0 / 100, 2 * lambda0, Log: true, Initial: lambda0) };
             return PbtCommand.RunPopulation(algo, envId, envArgs, agentJson, pbt, space, outDir, a.Flag("no-progress"));
         }
         if (a.Get("population") is not null || a.Get("ready-interval") is not null)

@@ -18,6 +18,9 @@ public sealed record TrainerOptions
     public required string OutDir { get; init; }
     /// <summary>Episodes of the final deterministic evaluation (Gymnasium's thresholds are 100-episode means).</summary>
     public int EvalEpisodes { get; init; } = 100;
+    /// <summary>Seed of the evaluation episodes (periodic and final); null: <see cref="Seed"/> + 1,000,003. PBT sets one seed for
+    /// every member at a ready point so they are ranked on the same episodes.</summary>
+    public int? EvalSeed { get; init; }
     /// <summary>Env steps between periodic evaluations; 0 turns them off.</summary>
     public long EvalInterval { get; init; }
     /// <summary>Env steps between checkpoints; the final checkpoint is always written.</summary>
@@ -321,7 +324,7 @@ public static class Trainer
                 if (eval)
                 {
                     while (_nextEval <= EnvSteps) _nextEval += _o.EvalInterval;
-                    var ev = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
+                    var ev = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.EvalSeed ?? unchecked(_o.Seed + 1_000_003), new Progress(EnvSteps, _o.TotalSteps));
                     _lastEval = (EnvSteps, ev);
                     _evals.Add((EnvSteps, ev.MeanReturn));
                     LogEval(ev);
@@ -362,7 +365,7 @@ public static class Trainer
             if (_lastEval is { } le && le.Step == EnvSteps) final = le.Result;
             else
             {
-                final = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.Seed + 1_000_003, new Progress(EnvSteps, _o.TotalSteps));
+                final = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.EvalSeed ?? unchecked(_o.Seed + 1_000_003), new Progress(EnvSteps, _o.TotalSteps));
                 LogEval(final);
                 if (_evalSolvedAt is null && final.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
                 _evals.Add((EnvSteps, final.MeanReturn));

@@ -31,6 +31,16 @@ public enum PbtScoreSource
     TrainMean,
 }
 
+/// <summary>Which evaluation episodes score the members at a ready point (with score = eval).</summary>
+public enum PbtEvalSeed
+{
+    /// <summary>Each member its own episodes (its run seed's evaluation seed): the ranking carries the spread between episode sets.</summary>
+    Member,
+    /// <summary>Every member the same episodes, from a seed that changes with each ready point (common random numbers): members
+    /// are compared on identical starting states, so the ranking is not decided by who drew the easier episodes.</summary>
+    Shared,
+}
+
 /// <summary>The schedule of a population-based training run; the search space is given separately (<see cref="HyperparameterRange"/>).</summary>
 public sealed record PbtOptions : IValidatableConfig
 {
@@ -54,6 +64,8 @@ public sealed record PbtOptions : IValidatableConfig
     [ConfigRange(1, 100_000)] public int EvalEpisodes { get; init; } = 10;
     /// <summary><c>eval</c> (default): rank by the deterministic evaluation; <c>train_mean</c>: by the last-100 training-episode mean.</summary>
     public PbtScoreSource Score { get; init; } = PbtScoreSource.Eval;
+    /// <summary><c>member</c> (default): each member is evaluated on its own episodes; <c>shared</c>: all members on the same ones.</summary>
+    public PbtEvalSeed EvalSeed { get; init; } = PbtEvalSeed.Member;
     public int Seed { get; init; } = 0;
 
     public IEnumerable<string> Validate()

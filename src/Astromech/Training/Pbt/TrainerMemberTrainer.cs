@@ -30,13 +30,14 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
     private readonly int _evalEpisodes;
     private readonly double? _threshold;
     private readonly PbtScoreSource _score;
+    private readonly PbtEvalSeed _evalSeed;
 
     /// <param name="configType">The learner's config record.</param>
     /// <param name="baseConfig">Its keys for every member (the searched keys are bound over them).</param>
     /// <param name="create">Builds an agent from a bound config and a seed.</param>
     public TrainerMemberTrainer(Type configType, JsonObject baseConfig, Func<object, int, IAgent> create, Func<IEnv> makeEnv,
         string envId, IReadOnlyDictionary<string, string> envArgs, int seed, int evalEpisodes, double? rewardThreshold,
-        PbtScoreSource score = PbtScoreSource.Eval)
+        PbtScoreSource score = PbtScoreSource.Eval, PbtEvalSeed evalSeed = PbtEvalSeed.Member)
     {
         _configType = configType;
         _baseConfig = baseConfig;
@@ -48,6 +49,7 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
         _evalEpisodes = evalEpisodes;
         _threshold = rewardThreshold;
         _score = score;
+        _evalSeed = evalSeed;
         var probe = ConfigBinder.ToJson(ConfigBinder.Bind(configType, baseConfig));
         foreach (var key in new[] { "lr_anneal", "clip_range_anneal" })
             if (probe[key] is JsonValue v && v.TryGetValue<bool>(out var on) && on)
@@ -59,6 +61,13 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
         ConfigBinder.Bind(_configType, _baseConfig, m.Hyperparameters.Select(kv => $"{kv.Key}={kv.Value.ToString("R", CultureInfo.InvariantCulture)}"));
 
     public string CheckpointOf(PbtMember m) => new RunDirectory(m.Dir).Checkpoint;
+
+    /// <summary>The evaluation seed of the slice that ends at <paramref name="untilStep"/>: null (the member's own, derived from its
+    /// run seed) or, with eval_seed = shared, one that depends only on the PBT seed and the ready point, so every member
+    /// is scored on the same episodes there and each ready point draws new ones.</summary>
+    public int? EvalSeedAt(long untilStep) => _evalSeed == PbtEvalSeed.Shared
+        ? unchecked(_seed * 7919 + 1_000_003 + (int)(untilStep % int.MaxValue) * 31)
+        : null;
 
     public PbtScore TrainSlice(PbtMember member, long untilStep)
     {
@@ -74,6 +83,7 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
             TotalSteps = untilStep,
             OutDir = member.Dir,
             EvalEpisodes = _evalEpisodes,
+            EvalSeed = EvalSeedAt(untilStep),
             CheckpointInterval = 0,
             RewardThreshold = _threshold,
             ShowProgress = false,

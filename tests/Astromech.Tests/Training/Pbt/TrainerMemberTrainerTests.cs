@@ -77,4 +77,37 @@ public class TrainerMemberTrainerTests
         Assert.True(score.Count > 1, $"{score.Count} episodes");
         Assert.True(score.Std > 0);
     }
+    [Fact]
+    public void SharedEvalSeedScoresMembersWithTheSameWeightsIdentically()
+    {
+        using var dir = new TempDir();
+        var algo = Algorithms.Get("ppo");
+        var baseConfig = new JsonObject { ["num_envs"] = 2, ["n_steps"] = 128, ["batch_size"] = 64, ["n_epochs"] = 1 };
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var (obs, act) = (env.ObservationSpace, env.ActionSpace);
+        TrainerMemberTrainer Make(PbtEvalSeed evalSeed) => new(algo.ConfigType, baseConfig, (cfg, seed) => algo.Create(cfg, obs, act, seed),
+            () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), seed: 5, evalEpisodes: 10,
+            rewardThreshold: 475, evalSeed: evalSeed);
+        var shared = Make(PbtEvalSeed.Shared);
+        var own = Make(PbtEvalSeed.Member);
+        // One seed per ready point, the same for every member; new episodes at the next ready point; none of its own in member mode.
+        Assert.Equal(shared.EvalSeedAt(512), shared.EvalSeedAt(512));
+        Assert.NotEqual(shared.EvalSeedAt(512), shared.EvalSeedAt(1024));
+        Assert.Null(own.EvalSeedAt(512));
+
+        var m0 = new PbtMember(0, Path.Combine(dir.Path, "member-0"), new Dictionary<string, double>());
+        var m1 = new PbtMember(1, Path.Combine(dir.Path, "member-1"), new Dictionary<string, double>());
+        shared.TrainSlice(m0, 512);
+        shared.CopyStates(new[] { (m0, m1) });
+        // Both now hold the same weights at step 512: a slice up to 512 trains nothing and only evaluates.
+        var a = shared.TrainSlice(m0, 512);
+        var b = shared.TrainSlice(m1, 512);
+        Assert.Equal(10, a.Count);
+        Assert.Equal(a.Mean, b.Mean);
+        Assert.Equal(a.Std, b.Std);
+        // With each member's own episodes the same weights score differently (member 1's run seed differs).
+        var c = own.TrainSlice(m0, 512);
+        var d = own.TrainSlice(m1, 512);
+        Assert.True(c.Mean != d.Mean || c.Std != d.Std, $"member-seeded evaluations agree: {c} vs {d}");
+    }
 }
