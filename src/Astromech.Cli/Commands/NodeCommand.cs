@@ -13,7 +13,7 @@ namespace Astromech.Cli.Commands;
 
 /// <summary>
 /// <c>astromech node --role replay|learner|actor --algo apex|impala --env ENV [--seeds HOST:PORT,...]</c>: one process of
-/// an Ape-X or IMPALA cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
+/// an Ape-X, R2D2 or IMPALA cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
 /// node whose resulting config differs is refused by the cluster, naming the difference. Ape-X's replay node (IMPALA's
 /// learner, which hosts the unroll queue) starts the cluster (no --seeds) and the others join through it. The learner trains to --steps and writes --out
 /// exactly as <c>train</c> does (summary.json, metrics, checkpoints; --resume auto continues from
@@ -28,8 +28,8 @@ internal static class NodeCommand
     internal sealed record ClusterRun(AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, object Config, Space ObsSpace, Space ActSpace, int Seed)
     {
         /// <summary>Ape-X runs around a replay node (the seed); IMPALA's learner hosts its unroll queue and is the seed itself.</summary>
-        public bool HasReplayRole => Config is ApexConfig;
-        public int Actors => Config switch { ApexConfig c => c.Actors, Agents.Impala.ImpalaConfig c => c.Actors, _ => 1 };
+        public bool HasReplayRole => Config is ApexConfig or Agents.R2d2.R2d2Config;
+        public int Actors => Config switch { ApexConfig c => c.Actors, Agents.Impala.ImpalaConfig c => c.Actors, Agents.R2d2.R2d2Config c => c.Actors, _ => 1 };
         public RunSpec Spec => new(Algo.Name, EnvId, EnvArgs, ObsSpace.FlatSize, ActSpace is Discrete d ? d.N : ActSpace.FlatSize, ConfigBinder.ToJson(Config));
         public Func<Envs.IEnv> MakeEnv => () => EnvRegistry.Make(EnvId, EnvArgs);
     }
@@ -39,7 +39,7 @@ internal static class NodeCommand
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
         string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo")) ?? throw new CliException($"{command}: --algo is required (apex)");
         var algo = Algorithms.Get(algoName);
-        if (algo.Name is not ("apex" or "impala")) throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex, impala");
+        if (algo.Name is not ("apex" or "impala" or "r2d2")) throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex, impala, r2d2");
         string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env")) ?? throw new CliException($"{command}: --env is required (astromech list envs)");
         EnvRegistry.Spec(envId);
         var root = file ?? RunSetup.Preset(algo.Name, envId)?.Json ?? new JsonObject();
@@ -101,12 +101,14 @@ internal static class NodeCommand
 
     private static int RunReplay(ClusterRun run, NodeOptions options)
     {
-        using var node = ReplayNode.Start((ApexConfig)run.Config, run.Spec, run.Seed, options);
-        Console.WriteLine($"replay node up at {node.Address} for apex on {run.EnvId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
+        using var node = run.Config is Agents.R2d2.R2d2Config rc
+            ? ReplayNode.StartSequences(rc, run.Spec, run.Seed, options)
+            : ReplayNode.Start((ApexConfig)run.Config, run.Spec, run.Seed, options);
+        Console.WriteLine($"replay node up at {node.Address} for {run.Algo.Name} on {run.EnvId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
         Console.Out.Flush();
         WaitForSignal(node.System);
-        var st = node.Shard.Stats;
-        Console.WriteLine($"replay node stopping: {st.Inserted} transitions inserted, {st.Sampled} sampled, parameter version {node.Parameters.Version}");
+        var (inserted, sampled) = node.Counters;
+        Console.WriteLine($"replay node stopping: {inserted} {(node.SequenceShard is null ? "transitions" : "sequences")} inserted, {sampled} sampled, parameter version {node.Parameters.Version}");
         return 0;
     }
 
@@ -122,6 +124,7 @@ internal static class NodeCommand
         {
             ApexAgent apex => ApexCluster.StartLearner(apex, run.Spec, nodeOptions),
             Agents.Impala.ImpalaAgent impala => ImpalaCluster.StartLearner(impala, run.Spec, nodeOptions),
+            Agents.R2d2.R2d2Agent r2d2 => R2d2Cluster.StartLearner(r2d2, run.Spec, nodeOptions),
             _ => throw new CliException($"node: {run.Algo.Name} has no learner role"),
         };
         Console.WriteLine($"learner node up at {learner.Node.Address}: training {run.Algo.Name} on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
@@ -160,6 +163,7 @@ internal static class NodeCommand
         {
             ApexConfig c => ApexCluster.StartActors(c, run.Spec, run.MakeEnv, ((Discrete)run.ActSpace).N, indices, run.Seed, options),
             Agents.Impala.ImpalaConfig c => ImpalaCluster.StartActors(c, run.Spec, run.MakeEnv, run.ObsSpace, run.ActSpace, indices, run.Seed, options),
+            Agents.R2d2.R2d2Config c => R2d2Cluster.StartActors(c, run.Spec, run.MakeEnv, run.ObsSpace, ((Discrete)run.ActSpace).N, indices, run.Seed, options),
             _ => throw new CliException($"node: {run.Algo.Name} has no actor role"),
         };
         string eps = run.Config is ApexConfig ac

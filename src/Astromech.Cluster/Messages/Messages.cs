@@ -223,3 +223,116 @@ public sealed record UnrollAccepted(bool Accepted, int QueueSize) : IAstromechMe
     public void Write(ref WireWriter w) { w.Bool(Accepted); w.Int(QueueSize); }
     public static UnrollAccepted Read(ref WireReader r) => new(r.Bool(), r.Int());
 }
+
+// ---- R2D2: sequence replay ----
+
+/// <summary>
+/// Sequences on the wire: <see cref="Count"/> R2D2 sequences of <see cref="Length"/> steps, each field of every
+/// sequence laid end to end (observations have L + 1 rows; H and C are the stored recurrent state).
+/// </summary>
+public sealed record SequencePack(int Count, int Length, int ObsSize, int StateSize, float[] Obs, int[] Actions, float[] Rewards, bool[] Terminal,
+    int[] ValidSteps, int[] PrevAction, float[] PrevReward, float[] H, float[] C, long[] EpisodeId, int[] EpisodeStep)
+{
+    public static SequencePack From(IReadOnlyList<Replay.SequenceItem> items, int length, int obsSize, int stateSize)
+    {
+        int n = items.Count, O = (length + 1) * obsSize;
+        var p = new SequencePack(n, length, obsSize, stateSize, new float[n * O], new int[n * length], new float[n * length], new bool[n * length], new int[n],
+            new int[n], new float[n], new float[n * stateSize], new float[n * stateSize], new long[n], new int[n]);
+        for (int i = 0; i < n; i++)
+        {
+            var s = items[i];
+            s.Obs.CopyTo(p.Obs, i * O); s.Actions.CopyTo(p.Actions, i * length); s.Rewards.CopyTo(p.Rewards, i * length); s.Terminal.CopyTo(p.Terminal, i * length);
+            p.ValidSteps[i] = s.ValidSteps; p.PrevAction[i] = s.PrevAction; p.PrevReward[i] = s.PrevReward;
+            s.H.CopyTo(p.H, i * stateSize); s.C.CopyTo(p.C, i * stateSize); p.EpisodeId[i] = s.EpisodeId; p.EpisodeStep[i] = s.EpisodeStep;
+        }
+        return p;
+    }
+
+    /// <summary>Copies sequence <paramref name="i"/> into <paramref name="into"/>, checking every array's length first.</summary>
+    public void CopyTo(int i, Replay.SequenceItem into)
+    {
+        int O = (Length + 1) * ObsSize;
+        if (into.Length != Length || into.ObsSize != ObsSize || into.StateSize != StateSize)
+            throw new ArgumentException($"sequences of (length {Length}, obs {ObsSize}, state {StateSize}) sent to a replay of ({into.Length}, {into.ObsSize}, {into.StateSize})");
+        if (Obs.Length != Count * O || Actions.Length != Count * Length || Rewards.Length != Count * Length || Terminal.Length != Count * Length
+            || ValidSteps.Length != Count || PrevAction.Length != Count || PrevReward.Length != Count || H.Length != Count * StateSize || C.Length != Count * StateSize
+            || EpisodeId.Length != Count || EpisodeStep.Length != Count)
+            throw new ArgumentException($"a pack of {Count} sequences has fields of the wrong length");
+        Array.Copy(Obs, i * O, into.Obs, 0, O); Array.Copy(Actions, i * Length, into.Actions, 0, Length);
+        Array.Copy(Rewards, i * Length, into.Rewards, 0, Length); Array.Copy(Terminal, i * Length, into.Terminal, 0, Length);
+        into.ValidSteps = ValidSteps[i]; into.PrevAction = PrevAction[i]; into.PrevReward = PrevReward[i];
+        Array.Copy(H, i * StateSize, into.H, 0, StateSize); Array.Copy(C, i * StateSize, into.C, 0, StateSize);
+        into.EpisodeId = EpisodeId[i]; into.EpisodeStep = EpisodeStep[i];
+    }
+
+    public int WireSize => 16 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(Rewards) + WireWriter.SizeOf(Terminal) + WireWriter.SizeOf(ValidSteps)
+        + WireWriter.SizeOf(PrevAction) + WireWriter.SizeOf(PrevReward) + WireWriter.SizeOf(H) + WireWriter.SizeOf(C) + WireWriter.SizeOf(EpisodeId) + WireWriter.SizeOf(EpisodeStep);
+    public void Write(ref WireWriter w)
+    {
+        w.Int(Count); w.Int(Length); w.Int(ObsSize); w.Int(StateSize);
+        w.Array<float>(Obs); w.Array<int>(Actions); w.Array<float>(Rewards); w.Array<bool>(Terminal); w.Array<int>(ValidSteps); w.Array<int>(PrevAction);
+        w.Array<float>(PrevReward); w.Array<float>(H); w.Array<float>(C); w.Array<long>(EpisodeId); w.Array<int>(EpisodeStep);
+    }
+    public static SequencePack Read(ref WireReader r) => new(r.Int(), r.Int(), r.Int(), r.Int(), r.Array<float>(), r.Array<int>(), r.Array<float>(), r.Array<bool>(),
+        r.Array<int>(), r.Array<int>(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<long>(), r.Array<int>());
+}
+
+/// <summary>Actor → sequence replay: sequences to insert (all or none); answered with an <see cref="InsertResult"/>.</summary>
+public sealed record InsertSequences(SequencePack Pack) : IAstromechMessage
+{
+    public int WireSize => Pack.WireSize;
+    public void Write(ref WireWriter w) => Pack.Write(ref w);
+    public static InsertSequences Read(ref WireReader r) => new(SequencePack.Read(ref r));
+}
+
+/// <summary>Learner → sequence replay: sample a batch of <see cref="BatchSize"/> sequences with importance exponent β.</summary>
+public sealed record SampleSequences(int BatchSize, double Beta) : IAstromechMessage
+{
+    public int WireSize => 12;
+    public void Write(ref WireWriter w) { w.Int(BatchSize); w.Double(Beta); }
+    public static SampleSequences Read(ref WireReader r) => new(r.Int(), r.Double());
+}
+
+/// <summary>Sequence replay → learner: a sampled batch in the learner's time-major layout (SequenceBatch's arrays), or a refusal.</summary>
+public sealed record SampledSequences(bool Refused, int BatchSize, int Length, int ObsSize, int StateSize, float[] Obs, long[] PrevActions, float[] PrevRewards,
+    long[] Actions, float[] Rewards, float[] Terminal, float[] Mask, int[] ValidSteps, float[] H, float[] C, long[] EpisodeIds, int[] EpisodeSteps,
+    int[] Indices, long[] Keys, float[] Weights) : IAstromechMessage
+{
+    public static SampledSequences Refusal() => new(true, 0, 0, 0, 0, [], [], [], [], [], [], [], [], [], [], [], [], [], [], []);
+
+    public static SampledSequences Of(Replay.SequenceBatch b) => new(false, b.BatchSize, b.Length, b.ObsSize, b.StateSize, b.Obs, b.PrevActions, b.PrevRewards,
+        b.Actions, b.Rewards, b.Terminal, b.Mask, b.ValidSteps, b.H, b.C, b.EpisodeIds, b.EpisodeSteps, b.Indices, b.Keys, b.Weights);
+
+    /// <summary>Copies the batch into <paramref name="into"/> (same shape, checked).</summary>
+    public void CopyTo(Replay.SequenceBatch into)
+    {
+        if (into.BatchSize != BatchSize || into.Length != Length || into.ObsSize != ObsSize || into.StateSize != StateSize)
+            throw new ArgumentException($"sequence batch of ({BatchSize}, {Length}, {ObsSize}, {StateSize}) for a learner batch of ({into.BatchSize}, {into.Length}, {into.ObsSize}, {into.StateSize})");
+        Obs.CopyTo(into.Obs, 0); PrevActions.CopyTo(into.PrevActions, 0); PrevRewards.CopyTo(into.PrevRewards, 0); Actions.CopyTo(into.Actions, 0);
+        Rewards.CopyTo(into.Rewards, 0); Terminal.CopyTo(into.Terminal, 0); Mask.CopyTo(into.Mask, 0); ValidSteps.CopyTo(into.ValidSteps, 0);
+        H.CopyTo(into.H, 0); C.CopyTo(into.C, 0); EpisodeIds.CopyTo(into.EpisodeIds, 0); EpisodeSteps.CopyTo(into.EpisodeSteps, 0);
+        Indices.CopyTo(into.Indices, 0); Keys.CopyTo(into.Keys, 0); Weights.CopyTo(into.Weights, 0);
+    }
+
+    public int WireSize => 17 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(PrevActions) + WireWriter.SizeOf(PrevRewards) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(Rewards)
+        + WireWriter.SizeOf(Terminal) + WireWriter.SizeOf(Mask) + WireWriter.SizeOf(ValidSteps) + WireWriter.SizeOf(H) + WireWriter.SizeOf(C) + WireWriter.SizeOf(EpisodeIds)
+        + WireWriter.SizeOf(EpisodeSteps) + WireWriter.SizeOf(Indices) + WireWriter.SizeOf(Keys) + WireWriter.SizeOf(Weights);
+    public void Write(ref WireWriter w)
+    {
+        w.Bool(Refused); w.Int(BatchSize); w.Int(Length); w.Int(ObsSize); w.Int(StateSize);
+        w.Array<float>(Obs); w.Array<long>(PrevActions); w.Array<float>(PrevRewards); w.Array<long>(Actions); w.Array<float>(Rewards); w.Array<float>(Terminal);
+        w.Array<float>(Mask); w.Array<int>(ValidSteps); w.Array<float>(H); w.Array<float>(C); w.Array<long>(EpisodeIds); w.Array<int>(EpisodeSteps);
+        w.Array<int>(Indices); w.Array<long>(Keys); w.Array<float>(Weights);
+    }
+    public static SampledSequences Read(ref WireReader r) => new(r.Bool(), r.Int(), r.Int(), r.Int(), r.Int(), r.Array<float>(), r.Array<long>(), r.Array<float>(),
+        r.Array<long>(), r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<int>(), r.Array<float>(), r.Array<float>(), r.Array<long>(), r.Array<int>(),
+        r.Array<int>(), r.Array<long>(), r.Array<float>());
+}
+
+/// <summary>Learner → sequence replay: mixed priorities for sampled sequences (slots and keys from the batch); answered with <see cref="PrioritiesUpdated"/>.</summary>
+public sealed record UpdateSequencePriorities(int[] Indices, long[] Keys, double[] Priorities) : IAstromechMessage
+{
+    public int WireSize => WireWriter.SizeOf(Indices) + WireWriter.SizeOf(Keys) + WireWriter.SizeOf(Priorities);
+    public void Write(ref WireWriter w) { w.Array<int>(Indices); w.Array<long>(Keys); w.Array<double>(Priorities); }
+    public static UpdateSequencePriorities Read(ref WireReader r) => new(r.Array<int>(), r.Array<long>(), r.Array<double>());
+}

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Astromech.Agents.ApeX;
+using Astromech.Training;
 using Astromech.Cluster.Messages;
 using Astromech.Cluster.Roles;
 

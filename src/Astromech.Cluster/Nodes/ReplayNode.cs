@@ -21,19 +21,26 @@ public sealed class ReplayNode : IDisposable
     private readonly global::System.Diagnostics.Stopwatch _clock = global::System.Diagnostics.Stopwatch.StartNew();
     private (double T, long Inserted, long Sampled) _lastRates;
 
-    private ReplayNode(ClusterNode node, ReplayShard shard, ParameterStore parameters, string? metricsDir)
+    private readonly Func<(int Size, long Inserted, long Sampled, long Stale)> _stats;
+
+    private ReplayNode(ClusterNode node, Props replayProps, Func<(int, long, long, long)> stats, ParameterStore parameters, string? metricsDir)
     {
         Node = node;
-        Shard = shard;
+        _stats = stats;
         Parameters = parameters;
-        Replay = node.System.ActorOf(ReplayShardActor.Props(shard), ReplayName);
+        Replay = node.System.ActorOf(replayProps, ReplayName);
         ParameterSource = node.System.ActorOf(ParameterSourceActor.Props(parameters), ParametersName);
         _metrics = new NodeMetrics("replay", metricsDir, Snapshot);
     }
 
     public ClusterNode Node { get; }
     public ActorSystem System => Node.System;
-    public ReplayShard Shard { get; }
+    /// <summary>Ape-X's transition shard (null on an R2D2 node).</summary>
+    public ReplayShard? Shard { get; private init; }
+    /// <summary>R2D2's sequence shard (null on an Ape-X node).</summary>
+    public SequenceReplayShard? SequenceShard { get; private init; }
+    /// <summary>Items (transitions or sequences) inserted and sampled so far.</summary>
+    public (long Inserted, long Sampled) Counters { get { var s = _stats(); return (s.Inserted, s.Sampled); } }
     public ParameterStore Parameters { get; }
     public IActorRef Replay { get; }
     public IActorRef ParameterSource { get; }
@@ -55,7 +62,30 @@ public sealed class ReplayNode : IDisposable
     {
         var shard = ShardFor(cfg, spec.ObsSize, seed);
         var node = ClusterNode.Start("replay", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try { return new ReplayNode(node, shard, new ParameterStore(), options.MetricsDir); }
+        try
+        {
+            return new ReplayNode(node, ReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+                new ParameterStore(), options.MetricsDir) { Shard = shard };
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the replay node of an R2D2 run: a sequence replay shard (the agent's replay shape and priority exponent, the config's rate limiter).</summary>
+    public static ReplayNode StartSequences(Agents.R2d2.R2d2Config cfg, RunSpec spec, int seed, NodeOptions options)
+    {
+        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
+            limiter, unchecked(seed + 104_729));
+        var node = ClusterNode.Start("replay", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try
+        {
+            return new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+                new ParameterStore(), options.MetricsDir) { SequenceShard = shard };
+        }
         catch
         {
             node.Dispose();
@@ -72,7 +102,7 @@ public sealed class ReplayNode : IDisposable
 
     private (long, IReadOnlyDictionary<string, double>) Snapshot()
     {
-        var s = Shard.Stats;
+        var s = _stats();
         double t = _clock.Elapsed.TotalSeconds;
         double dt = Math.Max(1e-6, t - _lastRates.T);
         var d = new Dictionary<string, double>
@@ -82,7 +112,7 @@ public sealed class ReplayNode : IDisposable
             ["replay/sampled"] = s.Sampled,
             ["replay/inserts_per_second"] = (s.Inserted - _lastRates.Inserted) / dt,
             ["replay/samples_per_second"] = (s.Sampled - _lastRates.Sampled) / dt,
-            ["replay/stale_priority_updates"] = s.StalePriorityUpdates,
+            ["replay/stale_priority_updates"] = s.Stale,
             ["replay/parameter_version"] = Parameters.Version,
         };
         _lastRates = (t, s.Inserted, s.Sampled);

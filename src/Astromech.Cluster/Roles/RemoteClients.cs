@@ -205,3 +205,65 @@ public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, boo
         catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); }
     }
 }
+
+/// <summary>
+/// <see cref="ISequenceReplayClient"/> over the cluster, talking to a <see cref="SequenceReplayShardActor"/>
+/// with the same outage rules as <see cref="RemoteReplayClient"/> (with <c>tolerateOutages</c>: unanswered
+/// inserts and samples return false, lost priority updates are counted, a new shard incarnation is reported
+/// with the sequences it held at the last look).
+/// </summary>
+public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : ISequenceReplayClient, IReportsReplayOutages
+{
+    private long _failed, _restarts, _lost, _priorityLost, _incarnation;
+    private SequenceShardStats _last;
+
+    public ReplayOutageStats Outages => new(Interlocked.Read(ref _failed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _lost), Interlocked.Read(ref _priorityLost));
+
+    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage
+    {
+        try { reply = Ask.Call<T>(shard, request, timeout); return true; }
+        catch (RoleUnavailableException) when (tolerateOutages)
+        {
+            Interlocked.Increment(ref _failed);
+            reply = default!;
+            return false;
+        }
+    }
+
+    public bool TryInsert(IReadOnlyList<SequenceItem> items)
+    {
+        if (items.Count == 0) return true;
+        var first = items[0];
+        return Try<InsertResult>(new InsertSequences(SequencePack.From(items, first.Length, first.ObsSize, first.StateSize)), out var r) && r.Accepted;
+    }
+
+    public bool TrySample(double beta, SequenceBatch into)
+    {
+        if (!Try<SampledSequences>(new SampleSequences(into.BatchSize, beta), out var r) || r.Refused) return false;
+        r.CopyTo(into);
+        return true;
+    }
+
+    public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<double> priorities)
+    {
+        if (Try<PrioritiesUpdated>(new UpdateSequencePriorities(indices.ToArray(), keys.ToArray(), priorities.ToArray()), out var r)) return r.Applied;
+        Interlocked.Add(ref _priorityLost, indices.Length);
+        return 0;
+    }
+
+    public SequenceShardStats Stats
+    {
+        get
+        {
+            if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
+            long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
+            if (before != 0 && before != s.Incarnation)
+            {
+                Interlocked.Increment(ref _restarts);
+                Interlocked.Add(ref _lost, _last.Size);
+                Console.Error.WriteLine($"warning: the sequence replay restarted (incarnation {before:x} → {s.Incarnation:x}); its table is gone: {_last.Size} sequences held at the last look were lost");
+            }
+            return _last = new SequenceShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
+        }
+    }
+}

@@ -30,6 +30,7 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         [typeof(JoinRequest)] = "join", [typeof(JoinReply)] = "joinr",
         [typeof(ActorReport)] = "rep", [typeof(ActorReportAck)] = "repr",
         [typeof(SubmitUnroll)] = "unr", [typeof(UnrollAccepted)] = "unrr",
+        [typeof(InsertSequences)] = "sins", [typeof(SampleSequences)] = "ssmp", [typeof(SampledSequences)] = "ssmpb", [typeof(UpdateSequencePriorities)] = "supd",
     };
 
     private static readonly Dictionary<string, Reader> Readers = new()
@@ -44,6 +45,8 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
         ["join"] = (ref WireReader r) => JoinRequest.Read(ref r), ["joinr"] = (ref WireReader r) => JoinReply.Read(ref r),
         ["rep"] = (ref WireReader r) => ActorReport.Read(ref r), ["repr"] = (ref WireReader r) => ActorReportAck.Read(ref r),
         ["unr"] = (ref WireReader r) => SubmitUnroll.Read(ref r), ["unrr"] = (ref WireReader r) => UnrollAccepted.Read(ref r),
+        ["sins"] = (ref WireReader r) => InsertSequences.Read(ref r), ["ssmp"] = (ref WireReader r) => SampleSequences.Read(ref r),
+        ["ssmpb"] = (ref WireReader r) => SampledSequences.Read(ref r), ["supd"] = (ref WireReader r) => UpdateSequencePriorities.Read(ref r),
     };
 
     public AstromechSerializer(ExtendedActorSystem system) : base(system)

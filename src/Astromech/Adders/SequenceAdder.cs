@@ -25,7 +25,7 @@ namespace Astromech.Adders;
 /// </summary>
 public sealed class SequenceAdder
 {
-    private readonly SequenceReplay _replay;
+    private readonly ISequenceWriter _replay;
     private readonly int _length, _period, _obsSize, _stateSize, _minSteps;
     private readonly SequenceItem[] _open;
     private int _openCount;
@@ -34,7 +34,7 @@ public sealed class SequenceAdder
     private float _prevReward;
     private long _episodeId;
 
-    public SequenceAdder(SequenceReplay replay, int length, int overlap, int minSteps = 1, long firstEpisodeId = 0)
+    public SequenceAdder(ISequenceWriter replay, int length, int overlap, int minSteps = 1, long firstEpisodeId = 0)
     {
         if (length < 1) throw new ArgumentOutOfRangeException(nameof(length), length, "sequence length must be ≥ 1");
         if (overlap < 0 || overlap >= length)
@@ -150,7 +150,7 @@ public sealed class VectorSequenceAdder
     private readonly int _obsSize, _stateSize;
 
     /// <param name="episodeIdBase">Episode ids of copy i start at episodeIdBase + i·2^32, so ids stay unique across copies and actors.</param>
-    public VectorSequenceAdder(int numEnvs, SequenceReplay replay, int length, int overlap, int minSteps = 1, long episodeIdBase = 0)
+    public VectorSequenceAdder(int numEnvs, ISequenceWriter replay, int length, int overlap, int minSteps = 1, long episodeIdBase = 0)
     {
         _adders = new SequenceAdder[numEnvs];
         for (int i = 0; i < numEnvs; i++) _adders[i] = new SequenceAdder(replay, length, overlap, minSteps, episodeIdBase + ((long)i << 32));

@@ -21,7 +21,7 @@ namespace Astromech.Replay;
 /// are keyed: a row whose slot was overwritten between sample and update is skipped.</item>
 /// </list>
 /// </summary>
-public sealed class SequenceReplay
+public sealed class SequenceReplay : ISequenceWriter
 {
     private const uint Magic = 0x5351_5250; // "SQRP"
     private const int FormatVersion = 1;

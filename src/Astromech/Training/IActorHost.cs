@@ -13,3 +13,12 @@ public interface IActorHost
     bool AddSteps(int n);
     void EndEpisode(double episodeReturn, int length);
 }
+
+/// <summary>An <see cref="IActorHost"/> that also books what an actor put into replay (Ape-X blocks, R2D2 sequences, IMPALA unrolls) and refused inserts.</summary>
+public interface IActorLoopHost : IActorHost
+{
+    /// <summary>A block went into replay, acted with parameters of <paramref name="parameterVersion"/>.</summary>
+    void BlockInserted(long parameterVersion, int transitions);
+    /// <summary>The replay refused or could not take a block; the loop retries after a short sleep.</summary>
+    void InsertWaited();
+}

@@ -1,16 +1,8 @@
 using Astromech.Parameters;
 using Astromech.Replay;
+using Astromech.Training;
 
 namespace Astromech.Agents.ApeX;
-
-/// <summary>What an Ape-X actor loop reports to, and asks of, whoever hosts it (the embedded trainer or a cluster actor node).</summary>
-public interface IActorLoopHost : Training.IActorHost
-{
-    /// <summary>A block went into replay, acted with parameters of <paramref name="parameterVersion"/>.</summary>
-    void BlockInserted(long parameterVersion, int transitions);
-    /// <summary>The replay refused or could not take a block; the loop retries after a short sleep.</summary>
-    void InsertWaited();
-}
 
 /// <summary>
 /// First-come-first-served turns for inserting into a rate-limited replay: when the limiter holds inserts

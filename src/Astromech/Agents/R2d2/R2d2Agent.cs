@@ -22,7 +22,7 @@ namespace Astromech.Agents.R2d2;
 /// row, zeroed by <see cref="IAgent.OnEpisodeStart"/> and fed back the previous action and reward
 /// (<see cref="IAgent.OnRewards"/>).</para>
 /// </summary>
-public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
+public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
 {
     private readonly R2d2Config _cfg;
     private readonly int _obsSize, _numActions, _seed;
@@ -81,11 +81,62 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         return net;
     }
 
+    private ISequenceReplayClient? _remote;
+    private Parameters.IParameterPublisher? _publisher;
+    private SequenceShardStats _remoteStats;
+    private long _lagSum, _lagCount, _lagMax;
+
+    /// <summary>
+    /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
+    /// turns it off and points the learner at a remote sequence replay with <see cref="UseEndpoints"/>.
+    /// </summary>
+    public bool RunActorsLocally { get; set; } = true;
+
+    /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
+    public event Action<ConcurrentRun>? RunStarted;
+
+    /// <summary>Mean of (learner updates − actor parameter version) over remote actors' inserted sequences (NaN embedded).</summary>
+    public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
+
+    /// <summary>
+    /// Cluster learner: sample from <paramref name="replay"/> (whose own rate limiter paces the learner against
+    /// the actors) instead of the in-process replay, and publish the online network's parameters, versioned by
+    /// update count, to <paramref name="publisher"/> after every update. The in-process replay stays empty and is
+    /// not what checkpoints save then (the replay node owns the sequences).
+    /// </summary>
+    public void UseEndpoints(ISequenceReplayClient replay, Parameters.IParameterPublisher publisher)
+    {
+        _remote = replay ?? throw new ArgumentNullException(nameof(replay));
+        _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
+        RunActorsLocally = false;
+    }
+
+    /// <summary>Books <paramref name="sequences"/> sequences remote actors inserted acting with parameters of <paramref name="parameterVersion"/>.</summary>
+    public void RecordRemoteSequences(long sequences, long parameterVersion)
+    {
+        if (sequences <= 0) return;
+        long lag = Math.Max(0, Learner.Updates - parameterVersion);
+        Interlocked.Add(ref _lagSum, lag * sequences);
+        Interlocked.Add(ref _lagCount, sequences);
+        long cur;
+        while (lag > (cur = Interlocked.Read(ref _lagMax)) && Interlocked.CompareExchange(ref _lagMax, lag, cur) != cur) { }
+    }
+
+    private void Publish(bool restart = false)
+    {
+        if (_publisher is null) return;
+        float[] values;
+        lock (Learner.ParamLock) values = ParameterVector.Read(Learner.Online);
+        _publisher.Publish(Learner.Updates, values, restart);
+    }
+
     public void Start(ConcurrentRun run)
     {
         _learnerTicks = 0;
         _learnerUpdatesThisStart = 0;
-        for (int a = 0; a < _cfg.Actors; a++)
+        RunStarted?.Invoke(run);
+        Publish(restart: true);
+        for (int a = 0; a < (RunActorsLocally ? _cfg.Actors : 0); a++)
         {
             int actor = a;
             int seed = unchecked(run.Seed + 10_007 * (actor + 1));
@@ -146,6 +197,24 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
         var batch = new SequenceBatch(_cfg.BatchSize, _cfg.SequenceLength, _obsSize, _cfg.LstmSize);
         while (run.SafePoint())
         {
+            if (_remote is not null)
+            {
+                if (!_remote.TrySample(_cfg.ImportanceSamplingExponent, batch))
+                {
+                    Thread.Sleep(2);
+                    continue;
+                }
+                long t1 = Stopwatch.GetTimestamp();
+                if (_learnerUpdatesThisStart % 50 == 0) _remoteStats = _remote.Stats;
+                var m = TrainOnSampled(batch, run.Progress, _remote.UpdatePriorities, _remoteStats.Size, double.NaN);
+                Publish();
+                _learnerTicks += Stopwatch.GetTimestamp() - t1;
+                _learnerUpdatesThisStart++;
+                m["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
+                m["train/policy_lag"] = MeanPolicyLag;
+                run.ReportMetrics(m);
+                continue;
+            }
             if (Replay.Count < _cfg.MinReplaySize || LearnerAhead())
             {
                 Thread.Sleep(2);
@@ -164,10 +233,18 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
     public Dictionary<string, double> TrainOnce(SequenceBatch batch, Progress progress)
     {
         Replay.Sample(_cfg.BatchSize, _rng, _cfg.ImportanceSamplingExponent, batch);
+        return TrainOnSampled(batch, progress, Replay.UpdatePriorities, Replay.Count, Replay.MaxPriority);
+    }
+
+    private delegate int PriorityWriter(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<double> priorities);
+
+    /// <summary>One update on a batch already sampled; the new priorities go to <paramref name="writeBack"/>.</summary>
+    private Dictionary<string, double> TrainOnSampled(SequenceBatch batch, Progress progress, PriorityWriter writeBack, int replaySize, double maxPriority)
+    {
         double lr = Learner.LearningRateAt(progress);
         if (_cfg.LrAnneal) Learner.SetLearningRate(lr);
         var r = Learner.Update(batch, progress.EnvSteps);
-        Replay.UpdatePriorities(batch.Indices, batch.Keys, r.Priorities);
+        writeBack(batch.Indices, batch.Keys, r.Priorities);
         Interlocked.Add(ref _sampledSequences, _cfg.BatchSize);
         return new Dictionary<string, double>
         {
@@ -178,8 +255,8 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
             ["train/priority_mean"] = r.Priorities.Average(),
             ["train/trained_steps"] = r.TrainedSteps,
             ["train/updates"] = Learner.Updates,
-            ["train/replay_size"] = Replay.Count,
-            ["train/replay_max_priority"] = Replay.MaxPriority,
+            ["train/replay_size"] = replaySize,
+            ["train/replay_max_priority"] = maxPriority,
         };
     }
 
@@ -269,16 +346,34 @@ public sealed class R2d2Agent : IConcurrentAgent, IReportsAgentStats
 
     // ---- stats and checkpoints ----
 
-    public JsonObject AgentStats() => new()
+    public JsonObject AgentStats()
     {
-        ["learner_updates"] = Learner.Updates,
-        ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 2),
-        ["replay_size"] = Replay.Count,
-        ["sequences_added"] = Replay.TotalAdded,
-        ["sequences_dropped_too_short"] = Interlocked.Read(ref _actorDropped),
-        ["sequences_sampled"] = Interlocked.Read(ref _sampledSequences),
-        ["start_state"] = _cfg.StartState.ToString(),
-    };
+        var remote = _remote?.Stats;
+        var stats = new JsonObject
+        {
+            ["replay"] = _remote is null ? "in-process" : _remote.GetType().Name,
+            ["learner_updates"] = Learner.Updates,
+            ["learner_updates_per_second"] = double.IsNaN(LearnerUpdatesPerSecond) ? null : Math.Round(LearnerUpdatesPerSecond, 2),
+            ["replay_size"] = remote?.Size ?? Replay.Count,
+            ["sequences_added"] = remote?.Inserted ?? Replay.TotalAdded,
+            ["sequences_dropped_too_short"] = Interlocked.Read(ref _actorDropped),
+            ["sequences_sampled"] = Interlocked.Read(ref _sampledSequences),
+            ["start_state"] = _cfg.StartState.ToString(),
+        };
+        if (!double.IsNaN(MeanPolicyLag))
+        {
+            stats["policy_lag_mean"] = Math.Round(MeanPolicyLag, 2);
+            stats["policy_lag_max"] = Interlocked.Read(ref _lagMax);
+        }
+        if (_remote is IReportsReplayOutages r)
+        {
+            var o = r.Outages;
+            stats["replay_failed_calls"] = o.FailedCalls;
+            stats["replay_restarts"] = o.Restarts;
+            stats["replay_transitions_lost"] = o.TransitionsLost;
+        }
+        return stats;
+    }
 
     /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay (as DQN does).</summary>
     public void Save(Checkpoint c)

@@ -1,0 +1,71 @@
+using Astromech.Adders;
+using Astromech.Agents.R2d2;
+using Astromech.Cluster.Roles;
+using Astromech.Envs;
+using Astromech.Nn;
+using Astromech.Replay;
+
+namespace Astromech.Cluster.Nodes;
+
+/// <summary>
+/// R2D2's roles on a cluster: a replay node (<see cref="ReplayNode.StartSequences"/>: the sequence replay with
+/// stored recurrent states behind a rate limiter, plus the parameter source; the seed), a learner that samples
+/// sequence batches from it and publishes its online network after every update, and actor nodes whose
+/// sequence adders (80/40-style overlapping sequences with the LSTM state at each start) fill it.
+/// </summary>
+public static class R2d2Cluster
+{
+    public static LearnerNode StartLearner(R2d2Agent agent, RunSpec spec, NodeOptions options)
+    {
+        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try
+        {
+            if (!node.WaitForRole("replay", options.JoinTimeout))
+                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay); members seen: {node.DescribeMembers()}");
+            var replay = new RemoteSequenceReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
+            var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
+            agent.UseEndpoints(replay, parameters);
+            return new LearnerNode(node, agent, options, r => agent.RecordRemoteSequences(r.Blocks, r.ParameterVersion), () =>
+            {
+                var o = replay.Outages;
+                return new Dictionary<string, double> { ["learner/replay_failed_calls"] = o.FailedCalls, ["learner/replay_restarts"] = o.Restarts };
+            });
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Joins as an actor node running R2D2 actors <paramref name="actorIndices"/> (per-actor Ape-X ε's over all actors × env copies).</summary>
+    public static ActorNode StartActors(R2d2Config cfg, RunSpec spec, Func<IEnv> makeEnv, Envs.Spaces.Space obsSpace, int numActions, int[] actorIndices, int seed,
+        NodeOptions options)
+    {
+        if (cfg.EpsilonSchedule != EpsilonSchedule.PerActor)
+            throw new ArgumentException("r2d2 on a cluster explores with per-actor ε (epsilon_schedule per_actor): the linear schedule needs the run's global progress, which remote actors do not have");
+        RemoteSequenceReplayClient? replay = null;
+        return ActorNode.Start(spec, cfg.Actors, actorIndices, options, new[] { "replay" }, (node, index) =>
+        {
+            replay ??= new RemoteSequenceReplayClient(node.Node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
+            var shard = replay;
+            var source = new RemoteParameterSource(node.Node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
+            return () =>
+            {
+                int s = unchecked(seed + 10_007 * (index + 1));
+                int n = cfg.NumEnvs, total = cfg.Actors * n;
+                var buffer = new SequenceBuffer(cfg.SequenceLength, spec.ObsSize, cfg.LstmSize);
+                // Episode ids as the embedded agent makes them (actor index in the top bits); a restarted actor starts its
+                // counter again, so its ids can repeat older ones (they only group sequences for the staleness diagnostic).
+                long idBase = (long)index << 48;
+                var adder = new VectorSequenceAdder(n, buffer, cfg.SequenceLength, cfg.Overlap, Math.Min(cfg.SequenceLength, cfg.EffectiveBurnIn + 1), idBase);
+                var net = RecurrentQNetwork.Create(obsSpace.Shape, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias, cfg.Torso, cfg.ConvFilters);
+                foreach (var p in net.parameters()) p.requires_grad = false;
+                using var actor = new R2d2Actor(makeEnv, n, net, adder, new Rng(s), s);
+                var eps = new double[n];
+                for (int i = 0; i < n; i++) eps[i] = R2d2Agent.ApexEpsilon(index * n + i, total, cfg.ApexEpsilon, cfg.ApexAlpha);
+                R2d2ActorLoop.Run(actor, buffer, cfg, eps, shard, source, node, node.ParametersLoaded);
+            };
+        }, node => () => new Dictionary<string, double> { ["actor/replay_failed_calls"] = replay?.Outages.FailedCalls ?? 0 });
+    }
+}
