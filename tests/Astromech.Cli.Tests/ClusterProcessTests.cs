@@ -210,6 +210,22 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.True(Metric("actor-0", "actor/parameter_version") > 0, "actor 0 never loaded a published version");
     }
 
+    [Fact]
+    public void ClusterUpRunsR2d2WithSequencesAndRecurrentStatesCrossingProcesses()
+    {
+        var (code, _, err) = CliRunner.Run("cluster", "up", "--algo", "r2d2", "--env", "CartPole-v1", "--actors", "2", "--seed", "1",
+            "--steps", "6000", "--eval-episodes", "2", "--set", "min_replay_size=20", "--out", _dir);
+        Assert.True(code == 0, err);
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
+        Assert.True((long)s["env_steps"]! >= 6000);
+        var stats = s["agent_stats"]!.AsObject();
+        Assert.Equal("RemoteSequenceReplayClient", (string)stats["replay"]!);
+        Assert.True((long)stats["learner_updates"]! > 0, stats.ToJsonString());
+        Assert.True((long)stats["sequences_added"]! > 20, stats.ToJsonString());
+        Assert.NotNull(stats["policy_lag_mean"]);
+        Assert.True(Metric("actor-0", "actor/blocks_inserted") > 0 && Metric("actor-1", "actor/blocks_inserted") > 0, "an actor inserted no sequences");
+    }
+
     private static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
