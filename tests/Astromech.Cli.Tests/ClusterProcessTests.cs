@@ -27,9 +27,14 @@ public sealed class ClusterProcessTests : IDisposable
         "--set", "param_sync_interval=10", "--set", "publish_interval=5",
     };
 
+    // A small R2D2 run (the CartPole preset, learning from 20 sequences).
+    private static readonly string[] R2d2Run = { "--algo", "r2d2", "--env", "CartPole-v1", "--actors", "2", "--seed", "3", "--set", "min_replay_size=20" };
+
+    private string[] _run = Run;
+
     private NodeProcess Start(string name, params string[] args)
     {
-        var p = NodeProcess.Start(name, Run.Concat(new[] { "--out", _dir, "--join-timeout", "60", "--request-timeout", "5" }).Concat(args), _dir);
+        var p = NodeProcess.Start(name, _run.Concat(new[] { "--out", _dir, "--join-timeout", "60", "--request-timeout", "5" }).Concat(args), _dir);
         _nodes.Add(p);
         return p;
     }
@@ -94,9 +99,12 @@ public sealed class ClusterProcessTests : IDisposable
         return JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
     }
 
-    [Fact]
-    public void KilledActorDoesNotStopTheLearnerAndARestartedOneGetsTheNewestParameters()
+    [Theory]
+    [InlineData("apex")]
+    [InlineData("r2d2")]
+    public void KilledActorDoesNotStopTheLearnerAndARestartedOneGetsTheNewestParameters(string algo)
     {
+        if (algo == "r2d2") _run = R2d2Run;
         Replay();
         var learner = Learner(Budget);
         Actor(0);
@@ -112,7 +120,7 @@ public sealed class ClusterProcessTests : IDisposable
         WaitUntil(() => Metric("actor-1", "actor/parameter_version") >= atRestart, $"the restarted actor 1 loading parameters at least as new as version {atRestart}");
         var s = EndRun(learner);
         Assert.True((long)s["env_steps"]! > 0);
-        Assert.Equal("RemoteReplayClient", (string)s["agent_stats"]!["replay"]!);
+        Assert.Equal(algo == "r2d2" ? "RemoteSequenceReplayClient" : "RemoteReplayClient", (string)s["agent_stats"]!["replay"]!);
     }
 
     [Fact]
