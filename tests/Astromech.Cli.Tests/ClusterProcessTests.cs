@@ -186,6 +186,19 @@ public sealed class ClusterProcessTests : IDisposable
     }
 
     [Fact]
+    public void ANodeWithAnotherConfigIsRefusedNamingTheKeyAndExits()
+    {
+        Replay();
+        var odd = Start("actor-odd", "--role", "actor", "--seeds", $"127.0.0.1:{_replayPort}", "--set", "hidden=[64]", "--set", "n_step=5");
+        Assert.True(odd.Process.WaitForExit(TimeSpan.FromSeconds(90)), "the mismatched node did not exit:\n" + Tail(odd));
+        Assert.NotEqual(0, odd.Process.ExitCode);
+        string log = File.ReadAllText(odd.LogPath);
+        Assert.Contains("does not match the run", log);
+        Assert.Contains("config key 'hidden': the cluster runs [32], this node [64]", log);
+        Assert.Contains("config key 'n_step': the cluster runs 3, this node 5", log);
+    }
+
+    [Fact]
     public void ClusterUpRunsEveryRoleAsItsOwnProcessAndWritesTheTrainSummary()
     {
         var (code, _, err) = CliRunner.Run(new[] { "cluster", "up" }.Concat(Run).Concat(new[] { "--steps", "5000", "--eval-episodes", "2", "--out", _dir }).ToArray());
