@@ -147,6 +147,28 @@ public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster)
     }
 
     [Fact]
+    public void HeldBackInsertsWaitAtTheShardAndGoInFirstComeFirstServed()
+    {
+        const int obs = 2;
+        // As above: after the first block of 50 the limiter holds inserts back until the learner samples.
+        var shard = new ReplayShard(new PrioritizedReplay(1000, obs, 1), new SampleToInsertRateLimiter(1, 10, 40), seed: 1);
+        var (actorSide, learnerSide) = HostShard("replay-fair", shard);
+        var block = Block(50, obs, 3);
+        Assert.True(actorSide.TryInsert(block, ReadOnlySpan<float>.Empty));
+        // Two actors (one on each other system) ask in turn; both wait at the shard, the first in line first.
+        var first = Task.Run(() => actorSide.TryInsert(block, ReadOnlySpan<float>.Empty));
+        Thread.Sleep(100);
+        var second = Task.Run(() => learnerSide.TryInsert(Block(50, obs, 4), ReadOnlySpan<float>.Empty));
+        Thread.Sleep(100);
+        Assert.False(first.IsCompleted); // waiting, not refused
+        var batch = new ReplayBatch(64, obs, 1);
+        Assert.True(learnerSide.TrySample(64, 0.4, batch)); // room for one more block: 1·(100 − 10) − 64 = 26 ≤ 40
+        Assert.True(first.Result, "the insert that asked first should have gone in once there was room");
+        Assert.False(second.Result); // 1·(150 − 10) − 64 = 76 > 40: it waited its 500 ms and was refused
+        Assert.Equal(100, shard.Stats.Inserted);
+    }
+
+    [Fact]
     public void ABlockOfTheWrongShapeIsRefusedNamingTheSizes()
     {
         var shard = new ReplayShard(new PrioritizedReplay(100, 4, 1), new SampleToInsertRateLimiter(0, 1, 0), seed: 1);
