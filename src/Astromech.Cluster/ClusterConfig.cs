@@ -22,10 +22,14 @@ namespace Astromech.Cluster;
 public static class ClusterConfig
 {
     public const string SystemName = "astromech";
+    /// <summary>The remoting frame size every node is configured with.</summary>
+    public const int MaxFrameBytes = 16 * 1024 * 1024;
+    /// <summary>The largest Astromech message that fits a frame with room for Akka's envelope.</summary>
+    public const int MaxMessageBytes = MaxFrameBytes - 64 * 1024;
     public static readonly string[] Roles = { "learner", "replay", "actor" };
 
     public static Config Build(IEnumerable<string> roles, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null,
-        int maxFrameBytes = 16 * 1024 * 1024)
+        int maxFrameBytes = MaxFrameBytes)
     {
         var roleList = roles.ToList();
         foreach (var r in roleList)

@@ -107,3 +107,15 @@ public sealed class SerializerTests : IDisposable
         Assert.Contains("learner, replay, actor", e.Message);
     }
 }
+
+public sealed class WireLimitTests
+{
+    [Fact]
+    public void AMessageLargerThanAFrameIsRefusedBeforeSendingNamingTheSizes()
+    {
+        Astromech.Cluster.Roles.WireLimit.EnsureFits(new Astromech.Cluster.Messages.PublishParameters(1, new float[1_000_000])); // 4 MB: fits
+        var e = Assert.Throws<Astromech.Cluster.Roles.RoleException>(() =>
+            Astromech.Cluster.Roles.WireLimit.EnsureFits(new Astromech.Cluster.Messages.PublishParameters(1, new float[5_000_000])));
+        Assert.Contains("PublishParameters message of 20,000,014 bytes is larger than the cluster's 16,711,680-byte message limit", e.Message);
+    }
+}

@@ -152,7 +152,10 @@ public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster)
         const int obs = 2;
         // As above: after the first block of 50 the limiter holds inserts back until the learner samples.
         var shard = new ReplayShard(new PrioritizedReplay(1000, obs, 1), new SampleToInsertRateLimiter(1, 10, 40), seed: 1);
-        var (actorSide, learnerSide) = HostShard("replay-fair", shard);
+        // Inserts may wait 5 s here (0.5 s by default), so a slow machine cannot turn "waiting" into "refused" before the sample.
+        cluster.Replay.ActorOf(ReplayShardActor.Props(shard, TimeSpan.FromSeconds(5)), "replay-fair");
+        var actorSide = new RemoteReplayClient(ThreeNodeCluster.Resolve(cluster.Actor, cluster.Replay, "replay-fair"), Timeout);
+        var learnerSide = new RemoteReplayClient(ThreeNodeCluster.Resolve(cluster.Learner, cluster.Replay, "replay-fair"), Timeout);
         var block = Block(50, obs, 3);
         Assert.True(actorSide.TryInsert(block, ReadOnlySpan<float>.Empty));
         // Two actors (one on each other system) ask in turn; both wait at the shard, the first in line first.
@@ -164,7 +167,7 @@ public sealed class ThreeNodeClusterTests(ThreeNodeCluster cluster)
         var batch = new ReplayBatch(64, obs, 1);
         Assert.True(learnerSide.TrySample(64, 0.4, batch)); // room for one more block: 1·(100 − 10) − 64 = 26 ≤ 40
         Assert.True(first.Result, "the insert that asked first should have gone in once there was room");
-        Assert.False(second.Result); // 1·(150 − 10) − 64 = 76 > 40: it waited its 500 ms and was refused
+        Assert.False(second.Result); // 1·(150 − 10) − 64 = 76 > 40: it waited its 5 s and was refused
         Assert.Equal(100, shard.Stats.Inserted);
     }
 

@@ -24,7 +24,7 @@ internal static class ClusterCommand
         var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress", "no-pipeline" });
         if (a.Positional.Count > 0) throw new CliException($"cluster up: unexpected argument '{a.Positional[0]}'");
         var run = NodeCommand.BindRun(a, "cluster up"); // fails here, before any process starts, on a bad flag or config
-        string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"apex-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"{run.Algo.Name}-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         string logs = Path.Combine(outDir, "nodes");
         Directory.CreateDirectory(logs);
         int port = a.GetInt("port", 1) ?? FreePort();
@@ -68,7 +68,25 @@ internal static class ClusterCommand
             for (int i = 0; i < run.Actors; i++)
                 nodes.Add(NodeProcess.Start($"actor-{i}", common.Concat(new[] { "--role", "actor", "--seeds", seeds, "--actor-index", i.ToString() }), logs));
             Console.WriteLine($"cluster up: {(run.HasReplayRole ? "replay" : "learner")} (seed) at {seeds}, {(run.HasReplayRole ? "1 learner, " : "")}{run.Actors} actor process(es); logs in {logs}");
-            learner.Process.WaitForExit();
+            // Wait for the learner, and stop it in order (SIGTERM: evaluation, checkpoint, summary) when this command
+            // is told to stop, or when nothing can feed it any more (every actor process, or the replay, has exited).
+            bool stopRequested = false, sentStop = false;
+            using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stopRequested = true; });
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopRequested = true; });
+            var actorNodes = nodes.Where(n => n.Name.StartsWith("actor-", StringComparison.Ordinal)).ToList();
+            var replayNode = nodes.FirstOrDefault(n => n.Name == "replay");
+            while (!learner.Process.WaitForExit(500))
+            {
+                if (sentStop) continue;
+                string? why = stopRequested ? "told to stop"
+                    : actorNodes.All(n => n.Process.HasExited) ? "every actor process has exited"
+                    : replayNode is { Process.HasExited: true } ? "the replay node has exited"
+                    : null;
+                if (why is null) continue;
+                Console.WriteLine($"cluster up: {why}; stopping the learner (it writes its checkpoint and summary)");
+                try { Posix.Kill(learner.Process.Id, 15); } catch (System.ComponentModel.Win32Exception) { }
+                sentStop = true;
+            }
             int code = learner.Process.ExitCode;
             foreach (var n in nodes.Where(n => n != learner && n.Process.HasExited && n.Process.ExitCode != 0))
                 Console.WriteLine($"cluster up: {n.Name} exited with code {n.Process.ExitCode} during the run; see {n.LogPath}");

@@ -114,7 +114,7 @@ internal static class NodeCommand
 
     private static int RunLearner(ClusterRun run, NodeOptions options, CliArgs a, string? outDir)
     {
-        outDir ??= Path.Combine("runs", $"apex-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
+        outDir ??= Path.Combine("runs", $"{run.Algo.Name}-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
         string? resume = a.Get("resume");
         if (resume == "auto") resume = File.Exists(new RunDirectory(outDir).Checkpoint) ? new RunDirectory(outDir).Checkpoint : null;
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(run.Root, "steps") ?? 100_000;
@@ -150,6 +150,8 @@ internal static class NodeCommand
         var summary = learner.Train(run.MakeEnv, trainer, linger: TimeSpan.FromSeconds(2));
         Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}");
         TrainCommand.PrintSummary(summary, outDir, EnvRegistry.Spec(run.EnvId).RewardThreshold);
+        if (learner.Downed)
+            throw new CliException($"node: the cluster removed this learner at {summary.EnvSteps:N0} env steps (unreachable too long: a partition or a freeze); its checkpoint and summary are in {outDir}; restart it with --resume auto and --seeds of a live node");
         return 0;
     }
 
@@ -173,7 +175,7 @@ internal static class NodeCommand
         Console.Out.Flush();
         WaitForSignal(node.Node.System, node.Stopped);
         node.Stop();
-        node.Dispose();
+        node.Dispose(); // leaves the cluster now, so the lines below are the node's last word (the using's Dispose is then a no-op)
         if (node.Fault is not null) throw new CliException($"node: actor failed: {node.Fault.Message}");
         Console.WriteLine($"actor node stopping: {node.EnvSteps} env steps, parameter version {node.ParameterVersion}, {node.ReportsAcknowledged} reports acknowledged");
         return 0;

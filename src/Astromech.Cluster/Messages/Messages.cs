@@ -171,19 +171,21 @@ public sealed record JoinReply(bool Accepted, string Reason) : IAstromechMessage
 /// <summary>
 /// Actor node → learner, every few hundred milliseconds: env steps, inserted blocks and refused inserts since
 /// the last acknowledged report, the episodes finished meanwhile, and the parameter version the actor acts
-/// with. The learner counts the steps towards the run's budget, exactly as it counts embedded actors' steps.
+/// with; <see cref="VersionSum"/> adds up the parameter version each inserted block was acted with, so the
+/// learner's policy lag is exact per block. The learner counts the steps towards the run's budget, exactly as it
+/// counts embedded actors' steps.
 /// </summary>
-public sealed record ActorReport(string Actor, long Sequence, long EnvSteps, long Blocks, long InsertWaits, long ParameterVersion,
+public sealed record ActorReport(string Actor, long Sequence, long EnvSteps, long Blocks, long VersionSum, long InsertWaits, long ParameterVersion,
     double[] Returns, int[] Lengths, double StepsPerSecond) : IAstromechMessage
 {
-    public int WireSize => WireWriter.SizeOf(Actor) + 8 * 5 + WireWriter.SizeOf(Returns) + WireWriter.SizeOf(Lengths) + 8;
+    public int WireSize => WireWriter.SizeOf(Actor) + 8 * 6 + WireWriter.SizeOf(Returns) + WireWriter.SizeOf(Lengths) + 8;
     public void Write(ref WireWriter w)
     {
-        w.String(Actor); w.Long(Sequence); w.Long(EnvSteps); w.Long(Blocks); w.Long(InsertWaits); w.Long(ParameterVersion);
+        w.String(Actor); w.Long(Sequence); w.Long(EnvSteps); w.Long(Blocks); w.Long(VersionSum); w.Long(InsertWaits); w.Long(ParameterVersion);
         w.Array<double>(Returns); w.Array<int>(Lengths); w.Double(StepsPerSecond);
     }
     public static ActorReport Read(ref WireReader r) =>
-        new(r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Double());
+        new(r.String(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Double());
 }
 
 /// <summary>Learner → actor node: the report was counted; <see cref="Stop"/> once the run's budget is spent or the learner is done.</summary>

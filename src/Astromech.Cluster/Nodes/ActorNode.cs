@@ -27,7 +27,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
     private readonly ConcurrentQueue<(double Return, int Length)> _episodes = new();
     private readonly ManualResetEventSlim _stopped = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private long _steps, _blocks, _waits, _version = -1;
+    private long _steps, _blocks, _versionSum, _waits, _version = -1;
     private long _totalSteps, _totalBlocks;
     private long _reportsAcked, _reportsFailed, _learnerUpdates;
     private volatile bool _stop;
@@ -130,6 +130,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         ActorReport? pending = null;
         double lastT = _clock.Elapsed.TotalSeconds;
         long lastTotal = 0;
+        int finalRounds = 0;
         while (true)
         {
             bool final = _stop;
@@ -145,7 +146,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
                 lastT = t;
                 lastTotal = total;
                 pending = new ActorReport(_name, ++sequence, Interlocked.Exchange(ref _steps, 0), Interlocked.Exchange(ref _blocks, 0),
-                    Interlocked.Exchange(ref _waits, 0), Interlocked.Read(ref _version), returns.ToArray(), lengths.ToArray(), sps);
+                    Interlocked.Exchange(ref _versionSum, 0), Interlocked.Exchange(ref _waits, 0), Interlocked.Read(ref _version), returns.ToArray(), lengths.ToArray(), sps);
             }
             try
             {
@@ -154,8 +155,19 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
                 if (ack.Sequence == pending.Sequence) { pending = null; Interlocked.Increment(ref _reportsAcked); }
                 if (ack.Stop) _stop = true;
             }
-            catch (RoleUnavailableException) { Interlocked.Increment(ref _reportsFailed); }
-            if (final) return; // one last report after stopping, answered or not
+            catch (RoleException e)
+            {
+                // Unanswered (learner down or partitioned) or refused: keep the report and send it again.
+                Interlocked.Increment(ref _reportsFailed);
+                if (e is not RoleUnavailableException && Interlocked.Read(ref _reportsFailed) == 1) Console.Error.WriteLine($"warning: the learner refused a report: {e.Message}");
+            }
+            // After stopping: send what is pending, then what the actors did meanwhile, until nothing is left
+            // (at most three rounds, answered or not, so a learner that is gone cannot keep the node alive).
+            if (final)
+            {
+                bool nothingLeft = pending is null && Interlocked.Read(ref _steps) == 0 && Interlocked.Read(ref _blocks) == 0 && _episodes.IsEmpty;
+                if (nothingLeft || ++finalRounds >= 3) return;
+            }
         }
     }
 
@@ -171,6 +183,7 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
     public void BlockInserted(long parameterVersion, int transitions)
     {
         Interlocked.Increment(ref _blocks);
+        Interlocked.Add(ref _versionSum, parameterVersion);
         Interlocked.Increment(ref _totalBlocks);
     }
     public void InsertWaited() => Interlocked.Increment(ref _waits);
@@ -193,8 +206,11 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         return (EnvSteps, d);
     }
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop = true;
         _stopped.Wait(TimeSpan.FromSeconds(30));
         Metrics.Dispose();

@@ -22,7 +22,7 @@ public static class ApexCluster
             var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
             var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
             agent.UseEndpoints(replay, parameters, parameters);
-            return new LearnerNode(node, agent, options, r => agent.RecordRemoteBlocks(r.Blocks, r.ParameterVersion, r.InsertWaits), () =>
+            return new LearnerNode(node, agent, options, r => agent.RecordRemoteBlocks(r.Blocks, r.VersionSum, r.InsertWaits), () =>
             {
                 var o = replay.Outages;
                 return new Dictionary<string, double> { ["learner/replay_failed_calls"] = o.FailedCalls, ["learner/replay_restarts"] = o.Restarts };

@@ -55,11 +55,21 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
         };
         node.System.ActorOf(LearnerInboxActor.Props(this), LearnerInboxActor.Name);
         Metrics = new NodeMetrics("learner", options.MetricsDir, Snapshot);
+        // Removed from the cluster (downed after a partition or a long freeze): no report can reach this learner
+        // any more, so it ends its run in order (evaluation, checkpoint, summary) instead of waiting forever.
+        node.System.WhenTerminated.ContinueWith(_ =>
+        {
+            if (_done) return;
+            Downed = true;
+            RequestStop();
+        });
     }
 
     private readonly Func<IReadOnlyDictionary<string, double>>? _extraMetrics;
     public ClusterNode Node { get; }
     public NodeMetrics Metrics { get; }
+    /// <summary>True when this node's actor system ended before training did (the cluster removed it).</summary>
+    public bool Downed { get; private set; }
     /// <summary>Actors that have reported so far (by name).</summary>
     public IReadOnlyCollection<string> ActorsSeen => _actors.Keys.ToArray();
 
@@ -85,10 +95,23 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
     public bool StopActors => _done || _run is { } r && (r.Stopping || r.EnvSteps >= r.TotalSteps);
     public long LearnerUpdates => _agent.Updates;
 
+    private readonly ConcurrentDictionary<string, long> _lastSequence = new();
+    private long _malformedReports;
+
     public bool Accept(ActorReport report)
     {
         var run = _run;
         if (run is null) return false;
+        if (report.Sequence <= _lastSequence.GetValueOrDefault(report.Actor, 0)) return true; // a resend of a counted report
+        if (report.Returns.Length != report.Lengths.Length || report.EnvSteps < 0 || report.Blocks < 0)
+        {
+            // Settled without counting, so the actor does not resend it forever; said on stderr, not hidden.
+            Interlocked.Increment(ref _malformedReports);
+            Console.Error.WriteLine($"warning: ignored a malformed report from {report.Actor}: {report.Returns.Length} returns, {report.Lengths.Length} lengths, {report.EnvSteps} steps");
+            _lastSequence[report.Actor] = report.Sequence;
+            return true;
+        }
+        _lastSequence[report.Actor] = report.Sequence;
         if (report.EnvSteps > 0) run.AddSteps((int)Math.Min(int.MaxValue, report.EnvSteps));
         for (int i = 0; i < report.Returns.Length; i++) run.EndEpisode(report.Returns[i], report.Lengths[i]);
         _onReport?.Invoke(report);

@@ -6,7 +6,10 @@ namespace Astromech.Cluster.Roles;
 /// <summary>What a learner does with actor reports (<see cref="Nodes.LearnerNode"/> counts them into its run).</summary>
 public interface IActorReportSink
 {
-    /// <summary>Counts <paramref name="report"/>; returns whether it was counted (false: the run has not started yet, resend).</summary>
+    /// <summary>
+    /// Counts <paramref name="report"/> unless it was counted before (the sink keeps the last sequence number per
+    /// actor); returns whether it is settled (counted now or before), false when the run has not started (resend).
+    /// </summary>
     bool Accept(ActorReport report);
     /// <summary>True once actors should stop: the run's budget is spent or the learner is done.</summary>
     bool StopActors { get; }
@@ -14,23 +17,20 @@ public interface IActorReportSink
 }
 
 /// <summary>
-/// The learner's mailbox for actor reports, at <c>/user/learner</c>. Reports are deduplicated by
-/// (actor, sequence): an actor resends a report until it is acknowledged, and a resent one is acknowledged
-/// without being counted twice.
+/// The learner's mailbox for actor reports, at <c>/user/learner</c>. An actor resends a report until it is
+/// acknowledged; the sink counts each (actor, sequence) once, and keeps that book itself, so a restart of this
+/// mailbox cannot count a resend twice.
 /// </summary>
 public sealed class LearnerInboxActor : ReceiveActor
 {
     public const string Name = "learner";
-    private readonly Dictionary<string, long> _lastSequence = new();
 
     public LearnerInboxActor(IActorReportSink sink)
     {
         Receive<ActorReport>(m =>
         {
-            long last = _lastSequence.GetValueOrDefault(m.Actor, 0);
-            bool counted = m.Sequence <= last || sink.Accept(m);
-            if (counted && m.Sequence > last) _lastSequence[m.Actor] = m.Sequence;
-            Sender.Tell(new ActorReportAck(counted ? m.Sequence : -1, sink.StopActors, sink.LearnerUpdates));
+            bool settled = sink.Accept(m);
+            Sender.Tell(new ActorReportAck(settled ? m.Sequence : -1, sink.StopActors, sink.LearnerUpdates));
         });
     }
 

@@ -11,10 +11,27 @@ public class RoleException(string message, Exception? inner = null) : Exception(
 /// <summary>The role did not answer in time, or no node with the role is up: an outage, not a refusal.</summary>
 public sealed class RoleUnavailableException(string message, Exception? inner = null) : RoleException(message, inner);
 
+/// <summary>
+/// Messages must fit one remoting frame (<see cref="ClusterConfig.MaxFrameBytes"/>); a bigger one would be dropped
+/// by the transport and its request would time out again and again. Checked before sending (and by roles before
+/// replying), with an error that names the sizes and what to lower.
+/// </summary>
+public static class WireLimit
+{
+    public static void EnsureFits(IAstromechMessage m)
+    {
+        long size = (long)m.WireSize + 1;
+        if (size > ClusterConfig.MaxMessageBytes)
+            throw new RoleException($"a {m.GetType().Name} message of {size:N0} bytes is larger than the cluster's {ClusterConfig.MaxMessageBytes:N0}-byte message limit " +
+                "(16 MiB frames); lower what it carries (batch_size, flush_size, n_steps × num_envs, or sequence_length) or the observation size");
+    }
+}
+
 internal static class Ask
 {
     public static T Call<T>(ICanTell target, IAstromechMessage request, TimeSpan timeout) where T : IAstromechMessage
     {
+        WireLimit.EnsureFits(request);
         object reply;
         // Akka's Ask needs an actor ref or a selection (it takes the provider from them): resolve a role target first.
         var to = target is Nodes.RoleTarget role ? role.Resolve() : target;
@@ -105,6 +122,7 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
 
     private Task<object> AskAsync(IAstromechMessage request)
     {
+        WireLimit.EnsureFits(request);
         try { return (shard is Nodes.RoleTarget role ? role.Resolve() : shard).Ask(request, timeout); }
         catch (RoleUnavailableException e) { return Task.FromException<object>(e); }
     }
@@ -185,19 +203,43 @@ public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, boo
         catch (RoleUnavailableException) when (tolerateOutages) { Interlocked.Increment(ref _failed); return null; }
     }
 
-    /// <summary>Publishes without waiting for the source's answer (a learner's loop need not wait for it); unanswered ones are still counted.</summary>
+    /// <summary>
+    /// Publishes without waiting for the source's answer (a learner's loop need not wait for it), one at a time:
+    /// a publish while the previous one is still on its way is skipped (counted in <see cref="Skipped"/>), so a
+    /// learner that updates faster than the link carries its parameters cannot flood the connection (which the
+    /// failure detector's heartbeats share). Unanswered ones are counted.
+    /// </summary>
     public bool Pipelined { get; init; }
+    private int _inFlight;
+    private long _skipped;
+    /// <summary>Pipelined publishes skipped because the previous one was still in flight.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
 
     public void Publish(long version, float[] values, bool restart = false)
     {
-        if (Pipelined && !restart)
+        if (restart)
         {
+            // A (re)starting learner must replace whatever is served: try until the source answers (bounded).
+            for (int attempt = 1; ; attempt++)
+            {
+                try { Ask.Call<ParametersPublished>(source, new PublishParameters(version, values, true), timeout); return; }
+                catch (RoleUnavailableException e) when (attempt < 6)
+                {
+                    Interlocked.Increment(ref _failed);
+                    Console.Error.WriteLine($"warning: publishing the learner's starting parameters failed (attempt {attempt}): {e.Message}");
+                }
+            }
+        }
+        if (Pipelined)
+        {
+            if (Interlocked.CompareExchange(ref _inFlight, 1, 0) != 0) { Interlocked.Increment(ref _skipped); return; }
             Task<object> sent;
             try { sent = (source is Nodes.RoleTarget role ? role.Resolve() : source).Ask(new PublishParameters(version, values, restart), timeout); }
-            catch (RoleUnavailableException) { Interlocked.Increment(ref _failed); return; }
+            catch (RoleUnavailableException) { Interlocked.Increment(ref _failed); Interlocked.Exchange(ref _inFlight, 0); return; }
             sent.ContinueWith(t =>
             {
                 if (t.IsFaulted || t.Result is not ParametersPublished) Interlocked.Increment(ref _failed);
+                Interlocked.Exchange(ref _inFlight, 0);
             }, TaskContinuationOptions.ExecuteSynchronously);
             return;
         }

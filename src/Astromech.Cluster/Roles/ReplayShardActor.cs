@@ -11,7 +11,7 @@ namespace Astromech.Cluster.Roles;
 /// wrong shape, non-finite priorities) are answered with a <see cref="RoleError"/> naming the problem.
 /// <para>Fair inserts across processes: an insert the rate limiter holds back is not refused at once but waits
 /// here, first come first served, and goes in as soon as samples make room (checked after every sample and on a
-/// 50 ms tick); only one that waited <see cref="MaxInsertWait"/> is refused (the actor sends it again). With
+/// 50 ms tick); only one that waited <see cref="DefaultMaxInsertWait"/> (or the given wait) is refused (the actor sends it again). With
 /// immediate refusals, whichever actor process happened to retry first got in, and one actor could be starved
 /// for seconds.</para>
 /// </summary>
@@ -22,17 +22,19 @@ public sealed class ReplayShardActor : ReceiveActor
     /// <summary>Differs between any two starts of a shard (a client seeing it change knows the table was lost).</summary>
     public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
-    /// <summary>How long a held-back insert may wait for room before it is refused.</summary>
-    public static readonly TimeSpan MaxInsertWait = TimeSpan.FromMilliseconds(500);
+    /// <summary>How long a held-back insert may wait for room before it is refused, by default.</summary>
+    public static readonly TimeSpan DefaultMaxInsertWait = TimeSpan.FromMilliseconds(500);
+    private readonly TimeSpan _maxInsertWait;
     private const int MaxWaitingInserts = 256;
     private readonly Queue<(InsertTransitions Msg, IActorRef Sender, DateTime Since)> _waiting = new();
     private ICancelable? _tick;
 
     private sealed class Tick { public static readonly Tick Instance = new(); }
 
-    public ReplayShardActor(ReplayShard shard)
+    public ReplayShardActor(ReplayShard shard, TimeSpan? maxInsertWait = null)
     {
         _shard = shard;
+        _maxInsertWait = maxInsertWait ?? DefaultMaxInsertWait;
         _batch = new ReplayBatch(1, shard.ObsSize, shard.ActSize);
         Receive<InsertTransitions>(m =>
         {
@@ -54,13 +56,17 @@ public sealed class ReplayShardActor : ReceiveActor
         }));
     }
 
-    public static Props Props(ReplayShard shard) => Akka.Actor.Props.Create(() => new ReplayShardActor(shard));
+    public static Props Props(ReplayShard shard, TimeSpan? maxInsertWait = null) => Akka.Actor.Props.Create(() => new ReplayShardActor(shard, maxInsertWait));
 
     private void Reply(Func<IAstromechMessage> handle)
     {
         IAstromechMessage answer;
-        try { answer = handle(); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { answer = new RoleError($"replay: {e.Message}"); }
+        try
+        {
+            answer = handle();
+            if (answer is not NoReply) WireLimit.EnsureFits(answer);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or RoleException) { answer = new RoleError($"replay: {e.Message}"); }
         if (answer is not NoReply) Sender.Tell(answer);
     }
 
@@ -96,7 +102,7 @@ public sealed class ReplayShardActor : ReceiveActor
             try
             {
                 var r = Insert(m, out bool ok);
-                if (!ok && DateTime.UtcNow - since < MaxInsertWait) return; // the head still waits, and so does everyone behind it
+                if (!ok && DateTime.UtcNow - since < _maxInsertWait) return; // the head still waits, and so does everyone behind it
                 answer = r;
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException) { answer = new RoleError($"replay: {e.Message}"); }

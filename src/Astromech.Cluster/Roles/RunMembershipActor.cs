@@ -18,7 +18,10 @@ public sealed class RunMembershipActor : ReceiveActor
         {
             List<string> diffs;
             try { diffs = spec.Differences(RunSpec.FromJson(m.SpecJson)); }
-            catch (InvalidDataException e) { diffs = new List<string> { e.Message }; }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or FormatException or NullReferenceException or System.Text.Json.JsonException)
+            {
+                diffs = new List<string> { $"its run spec could not be read ({e.Message})" };
+            }
             Sender.Tell(diffs.Count == 0
                 ? new JoinReply(true, "")
                 : new JoinReply(false, $"node '{m.Node}' (role {m.Role}) does not match the run: " + string.Join("; ", diffs)));

@@ -48,8 +48,12 @@ public sealed class SequenceReplayShardActor : ReceiveActor
     private void Reply(Func<IAstromechMessage> handle)
     {
         IAstromechMessage answer;
-        try { answer = handle(); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { answer = new RoleError($"sequence replay: {e.Message}"); }
+        try
+        {
+            answer = handle();
+            WireLimit.EnsureFits(answer);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or RoleException) { answer = new RoleError($"sequence replay: {e.Message}"); }
         Sender.Tell(answer);
     }
 }

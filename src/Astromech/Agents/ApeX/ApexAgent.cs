@@ -148,20 +148,19 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     }
 
     /// <summary>
-    /// Books <paramref name="blocks"/> blocks inserted by actors acting with parameters of
-    /// <paramref name="parameterVersion"/> (policy lag = learner updates − that version), and
+    /// Books <paramref name="blocks"/> blocks inserted by actors whose parameter versions add up to
+    /// <paramref name="versionSum"/> (policy lag of a block = learner updates − its version), and
     /// <paramref name="insertWaits"/> refused inserts. Embedded actors call it per block; a cluster learner node
-    /// per actor report.
+    /// per actor report. The max lag is the largest per-report mean.
     /// </summary>
-    public void RecordRemoteBlocks(long blocks, long parameterVersion, long insertWaits = 0)
+    public void RecordRemoteBlocks(long blocks, long versionSum, long insertWaits = 0)
     {
-        if (blocks <= 0 && insertWaits <= 0) return;
         Interlocked.Add(ref _insertWaits, insertWaits);
         if (blocks <= 0) return;
-        long lag = Math.Max(0, Learner.Updates - parameterVersion);
-        Interlocked.Add(ref _lagSum, lag * blocks);
+        long lagSum = Math.Max(0, blocks * Learner.Updates - versionSum);
+        Interlocked.Add(ref _lagSum, lagSum);
         Interlocked.Add(ref _lagCount, blocks);
-        InterlockedMax(ref _lagMax, lag);
+        InterlockedMax(ref _lagMax, lagSum / blocks);
         Interlocked.Add(ref _blocksInserted, blocks);
     }
 

@@ -95,7 +95,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
     /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
     public event Action<ConcurrentRun>? RunStarted;
 
-    /// <summary>Mean of (learner updates − actor parameter version) over remote actors' inserted sequences (NaN embedded).</summary>
+    /// <summary>Mean of (learner updates − actor parameter version) over remote actors' sequence inserts (NaN embedded).</summary>
     public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
 
     /// <summary>
@@ -111,13 +111,14 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
         RunActorsLocally = false;
     }
 
-    /// <summary>Books <paramref name="sequences"/> sequences remote actors inserted acting with parameters of <paramref name="parameterVersion"/>.</summary>
-    public void RecordRemoteSequences(long sequences, long parameterVersion)
+    /// <summary>Books <paramref name="inserts"/> sequence inserts by remote actors whose parameter versions add up to <paramref name="versionSum"/> (lag per insert).</summary>
+    public void RecordRemoteSequences(long inserts, long versionSum)
     {
-        if (sequences <= 0) return;
-        long lag = Math.Max(0, Learner.Updates - parameterVersion);
-        Interlocked.Add(ref _lagSum, lag * sequences);
-        Interlocked.Add(ref _lagCount, sequences);
+        if (inserts <= 0) return;
+        long lagSum = Math.Max(0, inserts * Learner.Updates - versionSum);
+        long lag = lagSum / inserts;
+        Interlocked.Add(ref _lagSum, lagSum);
+        Interlocked.Add(ref _lagCount, inserts);
         long cur;
         while (lag > (cur = Interlocked.Read(ref _lagMax)) && Interlocked.CompareExchange(ref _lagMax, lag, cur) != cur) { }
     }
