@@ -75,12 +75,18 @@ internal static class ClusterCommand
             using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopRequested = true; });
             var actorNodes = nodes.Where(n => n.Name.StartsWith("actor-", StringComparison.Ordinal)).ToList();
             var replayNode = nodes.FirstOrDefault(n => n.Name == "replay");
+            // Actors and the replay also exit when the learner ends a run normally; the learner then needs a few seconds
+            // for its final evaluation and summary, so "nothing left to feed it" must hold for a while first.
+            var grace = TimeSpan.FromSeconds(30);
+            DateTime? orphanedSince = null;
             while (!learner.Process.WaitForExit(500))
             {
                 if (sentStop) continue;
+                bool orphaned = actorNodes.All(n => n.Process.HasExited) || replayNode is { Process.HasExited: true };
+                orphanedSince = orphaned ? orphanedSince ?? DateTime.UtcNow : null;
                 string? why = stopRequested ? "told to stop"
-                    : actorNodes.All(n => n.Process.HasExited) ? "every actor process has exited"
-                    : replayNode is { Process.HasExited: true } ? "the replay node has exited"
+                    : orphanedSince is DateTime t && DateTime.UtcNow - t > grace
+                        ? (replayNode is { Process.HasExited: true } ? "the replay node has exited" : "every actor process has exited")
                     : null;
                 if (why is null) continue;
                 Console.WriteLine($"cluster up: {why}; stopping the learner (it writes its checkpoint and summary)");

@@ -118,6 +118,13 @@ internal static class NodeCommand
         string? resume = a.Get("resume");
         if (resume == "auto") resume = File.Exists(new RunDirectory(outDir).Checkpoint) ? new RunDirectory(outDir).Checkpoint : null;
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(run.Root, "steps") ?? 100_000;
+        // SIGINT/SIGTERM end training early but orderly (final evaluation, checkpoint, summary), whenever they come:
+        // registered first and released last, so a signal during start-up or shutdown cannot kill the process mid-write.
+        LearnerNode? current = null;
+        bool stopEarly = false;
+        void OnSignal(PosixSignalContext c) { c.Cancel = true; stopEarly = true; current?.RequestStop(); }
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var agent = (IDistributedAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
         var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline") };
         using var learner = agent switch
@@ -144,9 +151,8 @@ internal static class NodeCommand
             ResumeFrom = resume,
             AgentConfig = ConfigBinder.ToJson(run.Config),
         };
-        // SIGINT/SIGTERM end training early but orderly: final evaluation, checkpoint and summary as at the budget's end.
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; learner.RequestStop(); });
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; learner.RequestStop(); });
+        current = learner;
+        if (stopEarly) learner.RequestStop();
         var summary = learner.Train(run.MakeEnv, trainer, linger: TimeSpan.FromSeconds(2));
         Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}");
         TrainCommand.PrintSummary(summary, outDir, EnvRegistry.Spec(run.EnvId).RewardThreshold);
