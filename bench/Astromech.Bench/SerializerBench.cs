@@ -8,6 +8,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Astromech.Bench;
 
@@ -17,8 +18,8 @@ namespace Astromech.Bench;
 /// JSON), side by side in one run: an Ape-X insert of 50 CartPole transitions, sampled batches of 32 and 512
 /// CartPole rows, and a 1M-float <see cref="PublishParameters"/> / <see cref="ParametersReply"/>. Columns: time,
 /// allocated bytes (MemoryDiagnoser), the message's wire bytes under that serializer, and the ratio to the Akka
-/// default in the same direction. A short job (1 launch, 3 warm-up, 5 measured iterations) so the whole class
-/// runs in a few minutes; the JSON cases of 1M floats take about a second each. Run with:
+/// default in the same direction. Its own job, in-process (1 launch, 3 warm-up, 5 measured iterations), so the
+/// whole class runs in a few minutes; add no --job/--inProcess flags (they replace it). Run with:
 /// <c>dotnet run -c Release --project bench/Astromech.Bench -- --filter '*SerializerBench*'</c>
 /// </summary>
 [Config(typeof(WireConfig))]
@@ -114,7 +115,7 @@ public class SerializerBench
     {
         public WireConfig()
         {
-            AddJob(Job.ShortRun.WithIterationCount(5).WithId("short5"));
+            AddJob(Job.ShortRun.WithIterationCount(5).WithToolchain(InProcessEmitToolchain.Instance).WithId("short5-inprocess"));
             AddColumn(new WireBytesColumn());
         }
     }

@@ -13,7 +13,7 @@ public class BenchClusterTests
     public void BenchClusterPrintsOneJsonLinePerMeasurement()
     {
         var (code, output, err) = CliRunner.Run("bench", "cluster", "--versions", "3", "--param-floats", "1000,20k", "--round-trips", "10",
-            "--blocks", "20", "--batches", "5", "--batch-sizes", "16", "--in-flight", "2", "--flush-size", "10");
+            "--blocks", "20", "--pipelined-blocks", "30", "--batches", "5", "--batch-sizes", "16", "--in-flight", "2", "--flush-size", "10");
         Assert.True(code == 0, err);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         var byMeasure = lines.GroupBy(l => (string)l["measure"]!).ToDictionary(g => g.Key, g => g.ToList());
@@ -44,7 +44,7 @@ public class BenchClusterTests
 
         var pipelined = byMeasure["experience_pipelined"];
         Assert.Equal(2, pipelined.Count);
-        Assert.All(pipelined, p => Assert.True((double)p["inserts_per_second"]! > 0));
+        Assert.All(pipelined, p => Assert.True((double)p["inserts_per_second"]! > 0 && (int)p["n"]! == 30));
         Assert.Single(pipelined, p => p.ContainsKey("learner_cycles_per_second"));
         Assert.Equal(2, byMeasure["replay_local_actor"].Count); // inserts, and sample/update for the one batch size
         Assert.True(byMeasure["replay_direct"].Single().ContainsKey("sample16_median_us"));

@@ -45,12 +45,13 @@ internal static class ClusterBenchCommand
     public static int Run(string[] argv)
     {
         var a = CliArgs.Parse(argv, "bench cluster",
-            new[] { "versions", "param-floats", "round-trips", "blocks", "batches", "batch-sizes", "flush-size", "in-flight", "seed", "timeout" });
+            new[] { "versions", "param-floats", "round-trips", "blocks", "pipelined-blocks", "batches", "batch-sizes", "flush-size", "in-flight", "seed", "timeout" });
         if (a.Positional.Count > 0) throw new CliException($"bench cluster: unexpected argument '{a.Positional[0]}' (it takes only options)");
         int versions = a.GetInt("versions", 1) ?? 50;
         var paramFloats = Counts(a, "param-floats", "1M,16384,4096");
         int roundTrips = a.GetInt("round-trips", 1) ?? 2000;
         int blocks = a.GetInt("blocks", 1) ?? 2000;
+        int pipelinedBlocks = a.GetInt("pipelined-blocks", 1) ?? 20_000;
         int batches = a.GetInt("batches", 1) ?? 1000;
         var batchSizes = Counts(a, "batch-sizes", "32,512");
         int flush = a.GetInt("flush-size", 1) ?? 50;
@@ -123,9 +124,9 @@ internal static class ClusterBenchCommand
             // Experience path, K inserts in flight; then with the learner sampling at the same time.
             var insertRef = Resolve(actorSys, replaySys, "replay", timeout);
             var messages = experience.Select(e => InsertMessage(e.Block, e.Priorities)).ToArray();
-            Emit(PipelinedInserts(insertRef, messages, blocks, inFlight, timeout, learner: null, 0, 0));
+            Emit(PipelinedInserts(insertRef, messages, pipelinedBlocks, inFlight, timeout, learner: null, 0, 0));
             foreach (int b in batchSizes)
-                Emit(PipelinedInserts(insertRef, messages, blocks, inFlight, timeout, learnerReplay, b, apex.PriorityBeta));
+                Emit(PipelinedInserts(insertRef, messages, pipelinedBlocks, inFlight, timeout, learnerReplay, b, apex.PriorityBeta));
         }
         finally
         {
