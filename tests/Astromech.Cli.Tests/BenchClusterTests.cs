@@ -12,12 +12,12 @@ public class BenchClusterTests
     [Fact]
     public void BenchClusterPrintsOneJsonLinePerMeasurement()
     {
-        var (code, output, err) = CliRunner.Run("bench", "cluster", "--versions", "3", "--param-floats", "1000,20k", "--round-trips", "10",
+        var (code, output, err) = CliRunner.Run("bench", "cluster", "--versions", "3", "--param-floats", "1000,20k", "--fanout-pulls", "6", "--round-trips", "10",
             "--blocks", "20", "--pipelined-blocks", "30", "--batches", "5", "--batch-sizes", "16", "--in-flight", "2", "--flush-size", "10");
         Assert.True(code == 0, err);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
         var byMeasure = lines.GroupBy(l => (string)l["measure"]!).ToDictionary(g => g.Key, g => g.ToList());
-        Assert.Equal(new[] { "cluster", "experience_pipelined", "experience_sequential", "parameter_broadcast", "replay_direct", "replay_local_actor", "round_trip" },
+        Assert.Equal(new[] { "cluster", "experience_pipelined", "experience_sequential", "parameter_broadcast", "parameter_fanout", "replay_direct", "replay_local_actor", "round_trip" },
             byMeasure.Keys.OrderBy(k => k, StringComparer.Ordinal));
 
         Assert.Equal(3, (int)byMeasure["cluster"].Single()["systems"]!);
@@ -33,6 +33,10 @@ public class BenchClusterTests
             Assert.True((double)b["publish_to_pulled_max_us"]! >= (double)b["publish_to_pulled_median_us"]!);
             Assert.True((double)b["publish_to_pulled_median_us"]! > 0);
         });
+
+        var fanout = byMeasure["parameter_fanout"];
+        Assert.Equal(new[] { 1000, 20000 }, fanout.Select(f => (int)f["floats"]!));
+        Assert.All(fanout, f => Assert.True((int)f["pulls"]! == 6 && (double)f["mb_per_s"]! > 0));
 
         var seq = byMeasure["experience_sequential"];
         var insert = seq.Single(s => (string)s["from"]! == "actor");

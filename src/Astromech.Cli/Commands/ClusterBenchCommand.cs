@@ -26,6 +26,7 @@ namespace Astromech.Cli.Commands;
 /// <item><c>round_trip</c>: a small request/reply (an up-to-date parameter poll; a replay stats query).</item>
 /// <item><c>parameter_broadcast</c>: per version, the learner publishes N floats to the parameter source and the
 /// actor pulls them; publish, pull and publish→pulled latency (median, p90, max).</item>
+/// <item><c>parameter_fanout</c>: K pulls of the whole vector in flight at once: what one source serves per second.</item>
 /// <item><c>replay_direct</c>: the shard's own work per insert / sample / priority update, called in-process
 /// (what the replay actor does per message, without Akka).</item>
 /// <item><c>replay_local_actor</c>: the same requests through a <see cref="ReplayShardActor"/> in a
@@ -45,10 +46,11 @@ internal static class ClusterBenchCommand
     public static int Run(string[] argv)
     {
         var a = CliArgs.Parse(argv, "bench cluster",
-            new[] { "versions", "param-floats", "round-trips", "blocks", "pipelined-blocks", "batches", "batch-sizes", "flush-size", "in-flight", "seed", "timeout" });
+            new[] { "versions", "param-floats", "fanout-pulls", "round-trips", "blocks", "pipelined-blocks", "batches", "batch-sizes", "flush-size", "in-flight", "seed", "timeout" });
         if (a.Positional.Count > 0) throw new CliException($"bench cluster: unexpected argument '{a.Positional[0]}' (it takes only options)");
         int versions = a.GetInt("versions", 1) ?? 50;
         var paramFloats = Counts(a, "param-floats", "1M,16384,4096");
+        int fanoutPulls = a.GetInt("fanout-pulls", 1) ?? 100;
         int roundTrips = a.GetInt("round-trips", 1) ?? 2000;
         int blocks = a.GetInt("blocks", 1) ?? 2000;
         int pipelinedBlocks = a.GetInt("pipelined-blocks", 1) ?? 20_000;
@@ -115,6 +117,7 @@ internal static class ClusterBenchCommand
                 var publisher = new RemoteParameterSource(Resolve(learnerSys, replaySys, name, timeout), timeout);
                 var puller = new RemoteParameterSource(Resolve(actorSys, replaySys, name, timeout), timeout);
                 Emit(Broadcast(publisher, puller, n, versions, rng));
+                Emit(Fanout(Resolve(actorSys, replaySys, name, timeout), n, fanoutPulls, inFlight, timeout));
             }
 
             // Experience path, one request at a time.
@@ -306,6 +309,26 @@ internal static class ClusterBenchCommand
         return o;
     }
 
+    /// <summary>
+    /// <paramref name="n"/> pulls of the newest version (each one carries the whole vector) with K in flight from
+    /// the actor system: the bytes per second one parameter source serves to many pullers at once.
+    /// </summary>
+    private static JsonObject Fanout(IActorRef source, int floats, int n, int inFlight, TimeSpan timeout)
+    {
+        var request = new GetParameters(-1); // every reply carries the newest vector
+        Pump(source, _ => request, Math.Min(n, inFlight), inFlight, timeout, reply =>
+        {
+            if (reply is not ParametersReply { UpToDate: false } p || p.Values.Length != floats)
+                throw new InvalidOperationException($"bench cluster: a pull of the newest {floats} floats got {reply}");
+        });
+        double s = Pump(source, _ => request, n, inFlight, timeout);
+        return new JsonObject
+        {
+            ["measure"] = "parameter_fanout", ["floats"] = floats, ["payload_bytes"] = 4L * floats, ["pulls"] = n, ["in_flight"] = inFlight,
+            ["pulls_per_second"] = Math.Round(n / s, 1), ["mb_per_s"] = Math.Round(4.0 * floats * n / s / 1e6, 1),
+        };
+    }
+
     private static JsonObject ReplayDirect(Experience[] exp, List<int> batchSizes, int blocks, int batches, int capacity, ApexConfig apex, int seed)
     {
         var shard = NewShard(capacity, apex, seed);
@@ -393,7 +416,7 @@ internal static class ClusterBenchCommand
     }
 
     /// <summary>Sends <paramref name="n"/> requests with at most <paramref name="inFlight"/> unanswered; seconds taken. A RoleError reply throws.</summary>
-    private static double Pump(IActorRef target, Func<int, object> message, int n, int inFlight, TimeSpan timeout)
+    private static double Pump(IActorRef target, Func<int, object> message, int n, int inFlight, TimeSpan timeout, Action<object>? check = null)
     {
         int next = -1;
         var sw = Stopwatch.StartNew();
@@ -403,10 +426,11 @@ internal static class ClusterBenchCommand
             while ((i = Interlocked.Increment(ref next)) < n)
             {
                 var reply = await target.Ask(message(i), timeout).ConfigureAwait(false);
-                if (reply is RoleError err) throw new InvalidOperationException($"bench cluster: the replay refused a request: {err.Message}");
+                if (reply is RoleError err) throw new InvalidOperationException($"bench cluster: a role refused a request: {err.Message}");
+                check?.Invoke(reply);
             }
         }).ToArray();
-        Task.WaitAll(workers);
+        Task.WhenAll(workers).GetAwaiter().GetResult(); // the first failure as itself, not an AggregateException
         return sw.Elapsed.TotalSeconds;
     }
 
