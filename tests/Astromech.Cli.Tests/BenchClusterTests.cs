@@ -58,6 +58,7 @@ public class BenchClusterTests
     [InlineData(new[] { "bench", "cluster", "--param-floats", "0" }, "--param-floats: '0'")]
     [InlineData(new[] { "bench", "cluster", "--batch-sizes", "200k" }, "--batch-sizes: 200000 is above the replay capacity")]
     [InlineData(new[] { "bench", "cluster", "--versions", "0" }, "--versions")]
+    [InlineData(new[] { "bench", "cluster", "--param-floats", "1M,8M" }, "--param-floats: 8000000 floats (32000000 bytes) do not fit the cluster's maximum frame")]
     [InlineData(new[] { "bench", "cluster", "extra" }, "unexpected argument 'extra'")]
     [InlineData(new[] { "bench", "clusterr" }, "'cluster'")]
     public void BadBenchClusterInputIsNamed(string[] args, string mustMention)

@@ -63,6 +63,10 @@ internal static class ClusterBenchCommand
         const int capacity = 100_000;
         foreach (int b in batchSizes)
             if (b > capacity) throw new CliException($"--batch-sizes: {b} is above the replay capacity {capacity}");
+        long frame = ClusterConfig.Build(new[] { "replay" }).GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size") ?? 0;
+        foreach (int n in paramFloats)
+            if (4L * n + 64 > frame)
+                throw new CliException($"--param-floats: {n} floats ({4L * n} bytes) do not fit the cluster's maximum frame of {frame} bytes (akka.remote.dot-netty.tcp.maximum-frame-size)");
 
         AkkaStderrLogger.Quiet = false;
         var apex = new ApexConfig();
@@ -94,7 +98,7 @@ internal static class ClusterBenchCommand
             });
 
             var shard = NewShard(capacity, apex, seed);
-            var shardRef = replaySys.ActorOf(ReplayShardActor.Props(shard), "replay");
+            replaySys.ActorOf(ReplayShardActor.Props(shard), "replay");
             var idleStore = new ParameterStore();
             replaySys.ActorOf(ParameterSourceActor.Props(idleStore), "parameters-idle");
             var actorReplay = new RemoteReplayClient(Resolve(actorSys, replaySys, "replay", timeout), timeout);
