@@ -28,6 +28,8 @@ namespace Astromech.Cli
                              actor:   [--actor-index I[,J...]]
               astromech cluster up --algo apex|r2d2|impala --env ENV_ID --actors N [--steps S] [--out DIR] [--port P] [--no-pipeline] [run flags as for node]
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
+              astromech bench cluster [--versions N] [--param-floats 1M,16384,4096] [--fanout-pulls N] [--round-trips N] [--blocks N] [--pipelined-blocks N]
+                                      [--batches N] [--batch-sizes 32,512] [--flush-size N] [--in-flight K] [--seed S] [--timeout SECONDS]
 
             Numbers accept 50k, 1M, 1e5. Config keys are snake_case (astromech list algos shows them).
             Set ASTROMECH_DEBUG=1 to see stack traces.

@@ -9,14 +9,15 @@ namespace Astromech.Cli.Commands;
 /// <summary>
 /// <c>astromech bench env ENV_ID --envs N --steps M</c>: steps N copies with uniformly random actions
 /// (autoreset included) and prints one JSON line with steps_per_second. Single-threaded unless --threads W
-/// (W ≥ 1) asks for the threaded vector env.
+/// (W ≥ 1) asks for the threaded vector env. <c>astromech bench cluster</c>: see <see cref="ClusterBenchCommand"/>.
 /// </summary>
 internal static class BenchCommand
 {
     public static int Run(string[] argv)
     {
+        if (argv.Length > 0 && argv[0] == "cluster") return ClusterBenchCommand.Run(argv.Skip(1).ToArray());
         if (argv.Length == 0 || argv[0] != "env")
-            throw new CliException("bench: the subcommand is 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M)");
+            throw new CliException("bench: the subcommands are 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M) and 'cluster' (astromech bench cluster)");
         var a = CliArgs.Parse(argv.Skip(1).ToArray(), "bench env", new[] { "envs", "steps", "threads", "spin", "seed", "env-arg" });
         if (a.Positional.Count != 1) throw new CliException("bench env: give exactly one env id");
         string id = a.Positional[0];
