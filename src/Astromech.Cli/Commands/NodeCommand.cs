@@ -154,7 +154,7 @@ internal static class NodeCommand
         current = learner;
         if (stopEarly) learner.RequestStop();
         var summary = learner.Train(run.MakeEnv, trainer, linger: TimeSpan.FromSeconds(2));
-        Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}");
+        Console.WriteLine($"actors that reported: {learner.ActorsSeen.Count}; env steps they took after the budget was spent (not counted): {learner.StepsAfterBudget:N0}");
         TrainCommand.PrintSummary(summary, outDir, EnvRegistry.Spec(run.EnvId).RewardThreshold);
         if (learner.Downed)
             throw new CliException($"node: the cluster removed this learner at {summary.EnvSteps:N0} env steps (unreachable too long: a partition or a freeze); its checkpoint and summary are in {outDir}; restart it with --resume auto and --seeds of a live node");

@@ -96,13 +96,24 @@ public sealed class LearnerNode : IActorReportSink, IDisposable
     public long LearnerUpdates => _agent.Updates;
 
     private readonly ConcurrentDictionary<string, long> _lastSequence = new();
-    private long _malformedReports;
+    private long _malformedReports, _stepsAfterBudget;
+    /// <summary>Env steps actors reported after the budget was spent (not counted in the run).</summary>
+    public long StepsAfterBudget => Interlocked.Read(ref _stepsAfterBudget);
 
     public bool Accept(ActorReport report)
     {
         var run = _run;
         if (run is null) return false;
         if (report.Sequence <= _lastSequence.GetValueOrDefault(report.Actor, 0)) return true; // a resend of a counted report
+        if (StopActors)
+        {
+            // The budget is spent (or the run is ending): actors keep acting until they hear so, and the learner's
+            // final evaluation takes a while; their later steps are settled but not counted, so a run ends near its
+            // budget instead of overshooting by everything the actors did meanwhile (28k steps for a 20k budget).
+            _lastSequence[report.Actor] = report.Sequence;
+            Interlocked.Add(ref _stepsAfterBudget, Math.Max(0, report.EnvSteps));
+            return true;
+        }
         if (report.Returns.Length != report.Lengths.Length || report.EnvSteps < 0 || report.Blocks < 0)
         {
             // Settled without counting, so the actor does not resend it forever; said on stderr, not hidden.
