@@ -94,7 +94,7 @@ public sealed class ClusterProcessTests : IDisposable
 
     private JsonObject Summary(NodeProcess learner)
     {
-        Assert.True(learner.Process.WaitForExit(TimeSpan.FromSeconds(180)), "the learner did not finish within 180 s:\n" + Tail(learner));
+        Assert.True(learner.WaitForExit(TimeSpan.FromSeconds(180)), "the learner did not finish within 180 s:\n" + Tail(learner));
         Assert.True(learner.Process.ExitCode == 0, $"learner exited with {learner.Process.ExitCode}:\n{Tail(learner)}");
         return JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")))!.AsObject();
     }
@@ -190,7 +190,7 @@ public sealed class ClusterProcessTests : IDisposable
     {
         Replay();
         var odd = Start("actor-odd", "--role", "actor", "--seeds", $"127.0.0.1:{_replayPort}", "--set", "hidden=[64]", "--set", "n_step=5");
-        Assert.True(odd.Process.WaitForExit(TimeSpan.FromSeconds(90)), "the mismatched node did not exit:\n" + Tail(odd));
+        Assert.True(odd.WaitForExit(TimeSpan.FromSeconds(90)), "the mismatched node did not exit:\n" + Tail(odd));
         Assert.NotEqual(0, odd.Process.ExitCode);
         string log = File.ReadAllText(odd.LogPath);
         Assert.Contains("does not match the run", log);

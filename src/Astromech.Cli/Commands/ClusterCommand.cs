@@ -185,6 +185,17 @@ internal sealed class NodeProcess : IDisposable
             }
     }
 
+    /// <summary>
+    /// Waits for the process to exit and then for its last output lines to reach the log: a timed
+    /// <see cref="Process.WaitForExit(TimeSpan)"/> returns before the asynchronous readers have drained the pipes.
+    /// </summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!Process.WaitForExit(timeout)) return false;
+        Process.WaitForExit();
+        return true;
+    }
+
     /// <summary>The lines printed so far.</summary>
     public IReadOnlyList<string> Lines { get { lock (_gate) return _lines.ToArray(); } }
 
