@@ -49,6 +49,44 @@ internal static class Ask
 }
 
 /// <summary>
+/// What a remote replay client lost to outages (<see cref="ReplayOutageStats"/>), kept the same way for every
+/// replay kind: calls not answered in time, priority updates that never arrived, and restarts of the replay's
+/// process, seen as a new shard incarnation in a stats reply and booked with the items the table held at the
+/// previous look (also written to stderr).
+/// </summary>
+internal sealed class ReplayOutageBook(string replay, string items)
+{
+    private long _failed, _restarts, _lost, _priorityLost, _incarnation, _lastSize;
+
+    public ReplayOutageStats Stats => new(Interlocked.Read(ref _failed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _lost), Interlocked.Read(ref _priorityLost));
+    public void Failed() => Interlocked.Increment(ref _failed);
+    public void PrioritiesLost(int n) => Interlocked.Add(ref _priorityLost, n);
+
+    /// <summary>One request/reply; with <paramref name="tolerateOutages"/> an unanswered call is booked and returns false instead of throwing.</summary>
+    public bool Try<T>(ICanTell target, IAstromechMessage request, TimeSpan timeout, bool tolerateOutages, out T reply) where T : IAstromechMessage
+    {
+        try { reply = Ask.Call<T>(target, request, timeout); return true; }
+        catch (RoleUnavailableException) when (tolerateOutages)
+        {
+            Failed();
+            reply = default!;
+            return false;
+        }
+    }
+
+    /// <summary>Books a restart when the shard's incarnation changed since the last stats reply.</summary>
+    public void Saw(ReplayStatsReply s)
+    {
+        long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
+        long lastSize = Interlocked.Exchange(ref _lastSize, s.Size);
+        if (before == 0 || before == s.Incarnation) return;
+        Interlocked.Increment(ref _restarts);
+        Interlocked.Add(ref _lost, lastSize);
+        Console.Error.WriteLine($"warning: the {replay} restarted (incarnation {before:x} → {s.Incarnation:x}); its table is gone: {lastSize} {items} held at the last look were lost");
+    }
+}
+
+/// <summary>
 /// <see cref="IReplayClient"/> over the cluster: each call is one request/reply with a
 /// <see cref="ReplayShardActor"/> (blocking the calling thread, as the embedded shard's lock does). The Ape-X
 /// actor and learner loops take it in place of the in-process <see cref="ReplayShard"/>.
@@ -71,23 +109,13 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
     /// </summary>
     public bool Pipelined { get; init; }
 
-    private long _failed, _restarts, _lost, _priorityLost;
-    private long _incarnation;
+    private readonly ReplayOutageBook _book = new("replay shard", "transitions");
     private ReplayShardStats _last;
 
-    public ReplayOutageStats Outages => new(Interlocked.Read(ref _failed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _lost), Interlocked.Read(ref _priorityLost));
+    public ReplayOutageStats Outages => _book.Stats;
 
-    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage
-    {
-        if (!tolerateOutages) { reply = Ask.Call<T>(shard, request, timeout); return true; }
-        try { reply = Ask.Call<T>(shard, request, timeout); return true; }
-        catch (RoleUnavailableException)
-        {
-            Interlocked.Increment(ref _failed);
-            reply = default!;
-            return false;
-        }
-    }
+    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage =>
+        _book.Try(shard, request, timeout, tolerateOutages, out reply);
 
     public bool TryInsert(TransitionBlock block, ReadOnlySpan<float> priorities)
     {
@@ -135,7 +163,7 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
         catch (Exception e) when (e is AskTimeoutException or RoleUnavailableException)
         {
             if (!tolerateOutages) throw new RoleUnavailableException($"{shard} did not answer a {typeof(T).Name} request within {timeout.TotalSeconds:F0} s", e);
-            Interlocked.Increment(ref _failed);
+            _book.Failed();
             reply = default!;
             return false;
         }
@@ -155,12 +183,12 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
             int n = indices.Length;
             AskAsync(new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray())).ContinueWith(t =>
             {
-                if (t.IsFaulted || t.Result is not PrioritiesUpdated) { Interlocked.Add(ref _priorityLost, n); Interlocked.Increment(ref _failed); }
+                if (t.IsFaulted || t.Result is not PrioritiesUpdated) { _book.PrioritiesLost(n); _book.Failed(); }
             }, TaskContinuationOptions.ExecuteSynchronously);
             return n; // sent; the shard skips rows overwritten since they were sampled
         }
         if (Try<PrioritiesUpdated>(new UpdatePriorities(indices.ToArray(), keys.ToArray(), tdErrors.ToArray()), out var r)) return r.Applied;
-        Interlocked.Add(ref _priorityLost, indices.Length);
+        _book.PrioritiesLost(indices.Length);
         return 0;
     }
 
@@ -169,13 +197,7 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
         get
         {
             if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
-            long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
-            if (before != 0 && before != s.Incarnation)
-            {
-                Interlocked.Increment(ref _restarts);
-                Interlocked.Add(ref _lost, _last.Size);
-                Console.Error.WriteLine($"warning: the replay shard restarted (incarnation {before:x} → {s.Incarnation:x}); its table is gone: {_last.Size} transitions held at the last look were lost");
-            }
+            _book.Saw(s);
             return _last = new ReplayShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
         }
     }
@@ -256,21 +278,13 @@ public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, boo
 /// </summary>
 public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : ISequenceReplayClient, IReportsReplayOutages
 {
-    private long _failed, _restarts, _lost, _priorityLost, _incarnation;
+    private readonly ReplayOutageBook _book = new("sequence replay", "sequences");
     private SequenceShardStats _last;
 
-    public ReplayOutageStats Outages => new(Interlocked.Read(ref _failed), Interlocked.Read(ref _restarts), Interlocked.Read(ref _lost), Interlocked.Read(ref _priorityLost));
+    public ReplayOutageStats Outages => _book.Stats;
 
-    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage
-    {
-        try { reply = Ask.Call<T>(shard, request, timeout); return true; }
-        catch (RoleUnavailableException) when (tolerateOutages)
-        {
-            Interlocked.Increment(ref _failed);
-            reply = default!;
-            return false;
-        }
-    }
+    private bool Try<T>(IAstromechMessage request, out T reply) where T : IAstromechMessage =>
+        _book.Try(shard, request, timeout, tolerateOutages, out reply);
 
     public bool TryInsert(IReadOnlyList<SequenceItem> items)
     {
@@ -289,7 +303,7 @@ public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout,
     public int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<double> priorities)
     {
         if (Try<PrioritiesUpdated>(new UpdateSequencePriorities(indices.ToArray(), keys.ToArray(), priorities.ToArray()), out var r)) return r.Applied;
-        Interlocked.Add(ref _priorityLost, indices.Length);
+        _book.PrioritiesLost(indices.Length);
         return 0;
     }
 
@@ -298,13 +312,7 @@ public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout,
         get
         {
             if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
-            long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
-            if (before != 0 && before != s.Incarnation)
-            {
-                Interlocked.Increment(ref _restarts);
-                Interlocked.Add(ref _lost, _last.Size);
-                Console.Error.WriteLine($"warning: the sequence replay restarted (incarnation {before:x} → {s.Incarnation:x}); its table is gone: {_last.Size} sequences held at the last look were lost");
-            }
+            _book.Saw(s);
             return _last = new SequenceShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
         }
     }
