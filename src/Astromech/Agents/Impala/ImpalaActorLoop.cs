@@ -16,26 +16,13 @@ public static class ImpalaActorLoop
     public static void Run(RolloutCollector collector, ImpalaConfig cfg, RolloutBuffer buffer, IParameterSource parameters, Func<Unroll, bool> trySubmit,
         IActorHost host, int actor, Action<long>? loaded = null, Action? submitted = null, Action? waited = null)
     {
-        long version = -1;
-        bool Pull()
-        {
-            var p = parameters.GetNewer(version);
-            if (p is null) return false;
-            ParameterVector.Write(p.Values, collector.Network);
-            version = p.Version;
-            loaded?.Invoke(version);
-            return true;
-        }
-        while (!Pull())
-        {
-            if (!host.SafePoint()) return;
-            Thread.Sleep(100);
-        }
+        var puller = new ParameterPuller(parameters, loaded, collector.Network);
+        if (!puller.WaitForFirst(host)) return;
         for (long k = 0; host.SafePoint(); k++)
         {
-            if (k > 0 && k % cfg.ParamSyncInterval == 0) Pull();
+            if (k > 0 && k % cfg.ParamSyncInterval == 0) puller.Pull();
             bool more = collector.Collect(buffer, host);
-            var unroll = new Unroll(buffer, version, actor);
+            var unroll = new Unroll(buffer, puller.Version, actor);
             while (!trySubmit(unroll))
             {
                 waited?.Invoke();

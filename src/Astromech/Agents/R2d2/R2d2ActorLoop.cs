@@ -18,21 +18,8 @@ public static class R2d2ActorLoop
         IParameterSource parameters, IActorLoopHost host, Action<long>? loaded = null)
     {
         var eps = epsilons.ToArray();
-        long version = -1;
-        bool Pull()
-        {
-            var p = parameters.GetNewer(version);
-            if (p is null) return false;
-            ParameterVector.Write(p.Values, actor.Network);
-            version = p.Version;
-            loaded?.Invoke(version);
-            return true;
-        }
-        while (!Pull())
-        {
-            if (!host.SafePoint()) return;
-            Thread.Sleep(100);
-        }
+        var puller = new ParameterPuller(parameters, loaded, actor.Network);
+        if (!puller.WaitForFirst(host)) return;
         long k = 0;
         while (host.SafePoint())
         {
@@ -44,13 +31,13 @@ public static class R2d2ActorLoop
                     Thread.Sleep(1);
                     continue;
                 }
-                host.BlockInserted(version, buffer.Pending.Count);
+                host.BlockInserted(puller.Version, buffer.Pending.Count);
                 buffer.Clear();
             }
             actor.Step(eps);
             foreach (var e in actor.Completed) host.EndEpisode(e.Return, e.Length);
             actor.ClearCompleted();
-            if (++k % cfg.ParamSyncInterval == 0) Pull();
+            if (++k % cfg.ParamSyncInterval == 0) puller.Pull();
             if (!host.AddSteps(actor.NumEnvs)) return;
         }
     }
