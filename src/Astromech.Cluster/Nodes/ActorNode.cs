@@ -72,22 +72,13 @@ public sealed class ActorNode : IActorLoopHost, IDisposable
         if (actorIndices.Length == 0) throw new ArgumentException("an actor node hosts at least one actor");
         foreach (int i in actorIndices)
             if (i < 0 || i >= actors) throw new ArgumentOutOfRangeException(nameof(actorIndices), i, $"actor index {i} is outside the run's {actors} actors (0…{actors - 1})");
-        var node = ClusterNode.Start("actor", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
+        return ClusterNode.Start("actor", spec, options, needs.Append("learner").Distinct().ToList(), node =>
         {
-            foreach (var role in needs.Append("learner").Distinct())
-                if (!node.WaitForRole(role, options.JoinTimeout))
-                    throw new ClusterJoinException($"actor node: no {role} node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s; members seen: {node.DescribeMembers()}");
             var an = new ActorNode(node, actorIndices, options);
             an._extraMetrics = extraMetrics?.Invoke(an);
             an.StartThreads(worker);
             return an;
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
+        });
     }
 
     private void StartThreads(WorkerFactory worker)

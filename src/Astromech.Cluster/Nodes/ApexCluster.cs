@@ -12,14 +12,10 @@ namespace Astromech.Cluster.Nodes;
 public static class ApexCluster
 {
     /// <summary>Starts the learner's node (its spec checked by the seeds), waits for a replay node, and points the agent's learner at it.</summary>
-    public static LearnerNode StartLearner(ApexAgent agent, RunSpec spec, NodeOptions options)
-    {
-        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
+    public static LearnerNode StartLearner(ApexAgent agent, RunSpec spec, NodeOptions options) =>
+        ClusterNode.Start("learner", spec, options, new[] { "replay" }, node =>
         {
-            if (!node.WaitForRole("replay", options.JoinTimeout))
-                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay); members seen: {node.DescribeMembers()}");
-            var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
+            var replay = new RemoteReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner, PrefetchDepth = options.PrefetchDepth };
             var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
             agent.UseEndpoints(replay, parameters, parameters);
             return new LearnerNode(node, agent, options, r => agent.RecordRemoteBlocks(r.Blocks, r.VersionSum, r.InsertWaits), () =>
@@ -27,13 +23,7 @@ public static class ApexCluster
                 var o = replay.Outages;
                 return new Dictionary<string, double> { ["learner/replay_failed_calls"] = o.FailedCalls, ["learner/replay_restarts"] = o.Restarts };
             });
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
-    }
+        });
 
     /// <summary>
     /// Joins as an actor node running Ape-X actors <paramref name="actorIndices"/>: each waits for the learner's

@@ -61,6 +61,28 @@ public sealed class ClusterNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// The start every role shares: starts a node with <paramref name="role"/> (as <see cref="Start(string, RunSpec, string, int, IReadOnlyList{string}, TimeSpan)"/>),
+    /// waits until every role in <paramref name="needs"/> is up, and builds the role's pieces on it with
+    /// <paramref name="build"/>; if any step fails the node leaves the cluster before the exception goes on.
+    /// </summary>
+    public static T Start<T>(string role, RunSpec spec, NodeOptions options, IReadOnlyList<string> needs, Func<ClusterNode, T> build)
+    {
+        var node = Start(role, spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        try
+        {
+            foreach (var need in needs)
+                if (!node.WaitForRole(need, options.JoinTimeout))
+                    throw new ClusterJoinException($"{role} node: no {need} node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role {need}); members seen: {node.DescribeMembers()}");
+            return build(node);
+        }
+        catch
+        {
+            node.Dispose();
+            throw;
+        }
+    }
+
     private void CheckSpecWithSeeds(IReadOnlyList<Address> seeds, TimeSpan timeout)
     {
         var request = new JoinRequest(Role, Address.ToString(), Spec.ToJson());

@@ -15,13 +15,9 @@ namespace Astromech.Cluster.Nodes;
 /// </summary>
 public static class R2d2Cluster
 {
-    public static LearnerNode StartLearner(R2d2Agent agent, RunSpec spec, NodeOptions options)
-    {
-        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
+    public static LearnerNode StartLearner(R2d2Agent agent, RunSpec spec, NodeOptions options) =>
+        ClusterNode.Start("learner", spec, options, new[] { "replay" }, node =>
         {
-            if (!node.WaitForRole("replay", options.JoinTimeout))
-                throw new ClusterJoinException($"learner node: no replay node is up in the cluster after {options.JoinTimeout.TotalSeconds:F0} s (start it first: astromech node --role replay); members seen: {node.DescribeMembers()}");
             var replay = new RemoteSequenceReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
             var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
             agent.UseEndpoints(replay, parameters);
@@ -30,13 +26,7 @@ public static class R2d2Cluster
                 var o = replay.Outages;
                 return new Dictionary<string, double> { ["learner/replay_failed_calls"] = o.FailedCalls, ["learner/replay_restarts"] = o.Restarts };
             });
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
-    }
+        });
 
     /// <summary>Joins as an actor node running R2D2 actors <paramref name="actorIndices"/> (per-actor Ape-X ε's over all actors × env copies).</summary>
     public static ActorNode StartActors(R2d2Config cfg, RunSpec spec, Func<IEnv> makeEnv, Envs.Spaces.Space obsSpace, int numActions, int[] actorIndices, int seed,

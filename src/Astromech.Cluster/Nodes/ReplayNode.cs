@@ -61,17 +61,9 @@ public sealed class ReplayNode : IDisposable
     public static ReplayNode Start(ApexConfig cfg, RunSpec spec, int seed, NodeOptions options)
     {
         var shard = ShardFor(cfg, spec.ObsSize, seed);
-        var node = ClusterNode.Start("replay", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
-        {
-            return new ReplayNode(node, ReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
-                new ParameterStore(), options.MetricsDir) { Shard = shard };
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
+        return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
+            new ReplayNode(node, ReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+                new ParameterStore(), options.MetricsDir) { Shard = shard });
     }
 
     /// <summary>Starts the replay node of an R2D2 run: a sequence replay shard (the agent's replay shape and priority exponent, the config's rate limiter).</summary>
@@ -80,17 +72,9 @@ public sealed class ReplayNode : IDisposable
         var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
         var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
             limiter, unchecked(seed + 104_729));
-        var node = ClusterNode.Start("replay", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
-        {
-            return new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
-                new ParameterStore(), options.MetricsDir) { SequenceShard = shard };
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
+        return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
+            new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+                new ParameterStore(), options.MetricsDir) { SequenceShard = shard });
     }
 
     /// <summary>Starts a replay node for an Ape-X run on an env with <paramref name="obsSize"/> observation floats and one discrete action (tests).</summary>
