@@ -70,6 +70,9 @@ public sealed class SerializerTests : IDisposable
             new GetParameters(-1), new RoleError("replay: rows hold 4 observation floats; got 3 — ü"), SampledBatch.Refusal(4, 1),
             new SampledBatch(false, 2, 1, true, new[] { 5, 6 }, new[] { 15L, 16L }, AwkwardFloats(4, 7), new[] { 1f, 0f }, new[] { 1f, 2f },
                 new[] { 0.99f, 0f }, AwkwardFloats(4, 8), new[] { 1f, 0.5f }),
+            new SubmitUnroll(2, 1, 2, 1, 17, 3, long.MaxValue - 5, 9, AwkwardFloats(4, 9), new[] { 1f, 0f }, new[] { -0.7f, -0.1f }, new[] { 1f, 0f },
+                new[] { 0.99f, 0f }, new[] { false, true }, AwkwardFloats(2, 10), AwkwardFloats(2, 11)),
+            new UnrollAccepted(true, 7),
         };
         foreach (var m in msgs)
         {

@@ -10,7 +10,11 @@ namespace Astromech.Cluster.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class UnrollQueueTests(ThreeNodeCluster cluster)
 {
-    private static SubmitUnroll Unroll(int steps, int envs, int obs) => new(steps, envs, obs, 1, 3, 0, new float[steps * envs * obs], new float[steps * envs],
+    private static long _sequence;
+
+    // Every call is a new unroll (its own sequence number) from one submitter.
+    private static SubmitUnroll Unroll(int steps, int envs, int obs) => new(steps, envs, obs, 1, 3, 0, 42, Interlocked.Increment(ref _sequence),
+        new float[steps * envs * obs], new float[steps * envs],
         new float[steps * envs], new float[steps * envs], Enumerable.Repeat(0.99f, steps * envs).ToArray(), new bool[steps * envs], new float[steps * envs * obs],
         new float[envs * obs]);
 
@@ -60,6 +64,44 @@ public sealed class UnrollQueueTests(ThreeNodeCluster cluster)
                 Assert.True(DateTime.UtcNow < deadline, "the learner took an unroll but never finished an update");
                 Thread.Sleep(20);
             }
+        }
+        finally
+        {
+            run.RequestStop();
+            run.StopAndJoin();
+        }
+    }
+
+    [Fact]
+    public void AnUnrollSentAgainAfterALostAnswerIsNotQueuedTwice()
+    {
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var cfg = new ImpalaConfig { NSteps = 4, NumEnvs = 1, QueueCapacity = 2, BatchSize = 1 };
+        using var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0) { RunActorsLocally = false };
+        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), "unrolls-dup-test");
+        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, "unrolls-dup-test");
+        var timeout = TimeSpan.FromSeconds(20);
+        var run = new Astromech.Training.ConcurrentRun(() => EnvRegistry.Make("CartPole-v1"), 0, 0, 1_000_000);
+        run.Pause(); // the learner takes nothing, so the queue's length shows what went on it
+        agent.Start(run);
+        try
+        {
+            UnrollAccepted Send(SubmitUnroll u) => queue.Ask<UnrollAccepted>(u, timeout).GetAwaiter().GetResult();
+            var first = Unroll(4, 1, 4);
+            Assert.Equal((true, 1), (Send(first).Accepted, agent.QueueSize));
+            // The same unroll again (its answer was lost): "accepted", and still one on the queue.
+            var again = Send(first);
+            Assert.True(again.Accepted);
+            Assert.Equal(1, again.QueueSize);
+            // An older one from the same submitter is a resend too; the same sequence from a restarted actor (a new submitter) is new.
+            Assert.Equal(1, Send(first with { Sequence = first.Sequence - 1 }).QueueSize);
+            var restarted = Send(first with { Submitter = 43 });
+            Assert.True(restarted.Accepted);
+            Assert.Equal(2, restarted.QueueSize);
+            // The queue is full now: a new unroll is refused, and refused ones are not remembered as taken.
+            var next = Unroll(4, 1, 4);
+            Assert.False(Send(next).Accepted);
+            Assert.False(Send(next).Accepted);
         }
         finally
         {

@@ -201,20 +201,22 @@ public sealed record ActorReportAck(long Sequence, bool Stop, long LearnerUpdate
 /// <summary>
 /// Actor → learner: one unroll of <see cref="Steps"/> × <see cref="Envs"/> (row-major, step-major as in a
 /// RolloutBuffer) with the behaviour policy's log-probs and parameter version; the fields the learner's
-/// V-trace update reads.
+/// V-trace update reads. <see cref="Submitter"/> (random per actor loop, new on every restart) and
+/// <see cref="Sequence"/> (1, 2, … per unroll, the same on a resend) let the queue recognise an unroll it
+/// already took when the actor sends it again because the first answer did not arrive in time.
 /// </summary>
-public sealed record SubmitUnroll(int Steps, int Envs, int ObsSize, int ActionSize, long BehaviourVersion, int Actor, float[] Obs, float[] Actions,
-    float[] LogProbs, float[] Rewards, float[] Discounts, bool[] Ends, float[] FinalObs, float[] BootstrapObs) : IAstromechMessage
+public sealed record SubmitUnroll(int Steps, int Envs, int ObsSize, int ActionSize, long BehaviourVersion, int Actor, long Submitter, long Sequence,
+    float[] Obs, float[] Actions, float[] LogProbs, float[] Rewards, float[] Discounts, bool[] Ends, float[] FinalObs, float[] BootstrapObs) : IAstromechMessage
 {
-    public int WireSize => 4 * 4 + 8 + 4 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(LogProbs) + WireWriter.SizeOf(Rewards)
+    public int WireSize => 4 * 4 + 8 + 4 + 8 + 8 + WireWriter.SizeOf(Obs) + WireWriter.SizeOf(Actions) + WireWriter.SizeOf(LogProbs) + WireWriter.SizeOf(Rewards)
         + WireWriter.SizeOf(Discounts) + WireWriter.SizeOf(Ends) + WireWriter.SizeOf(FinalObs) + WireWriter.SizeOf(BootstrapObs);
     public void Write(ref WireWriter w)
     {
-        w.Int(Steps); w.Int(Envs); w.Int(ObsSize); w.Int(ActionSize); w.Long(BehaviourVersion); w.Int(Actor);
+        w.Int(Steps); w.Int(Envs); w.Int(ObsSize); w.Int(ActionSize); w.Long(BehaviourVersion); w.Int(Actor); w.Long(Submitter); w.Long(Sequence);
         w.Array<float>(Obs); w.Array<float>(Actions); w.Array<float>(LogProbs); w.Array<float>(Rewards); w.Array<float>(Discounts);
         w.Array<bool>(Ends); w.Array<float>(FinalObs); w.Array<float>(BootstrapObs);
     }
-    public static SubmitUnroll Read(ref WireReader r) => new(r.Int(), r.Int(), r.Int(), r.Int(), r.Long(), r.Int(), r.Array<float>(), r.Array<float>(),
+    public static SubmitUnroll Read(ref WireReader r) => new(r.Int(), r.Int(), r.Int(), r.Int(), r.Long(), r.Int(), r.Long(), r.Long(), r.Array<float>(), r.Array<float>(),
         r.Array<float>(), r.Array<float>(), r.Array<float>(), r.Array<bool>(), r.Array<float>(), r.Array<float>());
 }
 

@@ -16,23 +16,15 @@ namespace Astromech.Cluster.Nodes;
 public static class ImpalaCluster
 {
     /// <summary>Starts the learner's node (without seeds it starts the cluster) hosting the unroll queue and the parameter source.</summary>
-    public static LearnerNode StartLearner(ImpalaAgent agent, RunSpec spec, NodeOptions options)
-    {
-        var node = ClusterNode.Start("learner", spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
-        try
+    public static LearnerNode StartLearner(ImpalaAgent agent, RunSpec spec, NodeOptions options) =>
+        ClusterNode.Start("learner", spec, options, Array.Empty<string>(), node =>
         {
             var store = new ParameterStore();
             agent.Publisher = store;
             node.System.ActorOf(ParameterSourceActor.Props(store), ReplayNode.ParametersName);
             node.System.ActorOf(UnrollQueueActor.Props(agent), UnrollQueueActor.Name);
             return new LearnerNode(node, agent, options, extraMetrics: () => new Dictionary<string, double> { ["learner/queue_size"] = agent.QueueSize });
-        }
-        catch
-        {
-            node.Dispose();
-            throw;
-        }
-    }
+        });
 
     /// <summary>Joins as an actor node running IMPALA actors <paramref name="actorIndices"/> against the learner node.</summary>
     public static ActorNode StartActors(ImpalaConfig cfg, RunSpec spec, Func<IEnv> makeEnv, Envs.Spaces.Space obsSpace, Envs.Spaces.Space actionSpace,
@@ -50,11 +42,15 @@ public static class ImpalaCluster
                 foreach (var p in net.parameters()) p.requires_grad = false;
                 using var collector = new RolloutCollector(makeEnv, cfg.NumEnvs, net, actionSpace, new Rng(s), (float)cfg.Gamma, s);
                 var buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, obsSpace.FlatSize, actionSpace.FlatSize);
+                // Resends of one unroll keep its sequence number, so the queue can tell a resend from a new unroll.
+                long submitter = Random.Shared.NextInt64(1, long.MaxValue), sequence = 0;
+                Unroll? current = null;
                 bool Submit(Unroll u)
                 {
+                    if (!ReferenceEquals(u, current)) { current = u; sequence++; }
                     var d = u.Data;
-                    var msg = new SubmitUnroll(d.Steps, d.Envs, d.ObsSize, d.ActionSize, u.BehaviourVersion, u.Actor, d.Obs, d.Actions, d.LogProbs, d.Rewards,
-                        d.Discounts, d.Ends, d.FinalObs, d.BootstrapObs);
+                    var msg = new SubmitUnroll(d.Steps, d.Envs, d.ObsSize, d.ActionSize, u.BehaviourVersion, u.Actor, submitter, sequence, d.Obs, d.Actions,
+                        d.LogProbs, d.Rewards, d.Discounts, d.Ends, d.FinalObs, d.BootstrapObs);
                     try { return Ask.Call<UnrollAccepted>(queue, msg, options.RequestTimeout).Accepted; }
                     catch (RoleUnavailableException) { return false; }
                 }

@@ -14,7 +14,7 @@ public sealed class AstromechSerializer : SerializerWithStringManifest
 {
     /// <summary>Akka's id for this serializer (ids below 100 are Akka's own).</summary>
     public const int Id = 4711;
-    private const byte FormatVersion = 2; // 2: PublishParameters carries a restart flag; run membership and actor reports
+    private const byte FormatVersion = 3; // 2: PublishParameters carries a restart flag; run membership and actor reports. 3: unrolls carry submitter and sequence
 
     private delegate IAstromechMessage Reader(ref WireReader r);
 
