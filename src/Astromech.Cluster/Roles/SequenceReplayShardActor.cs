@@ -7,28 +7,19 @@ namespace Astromech.Cluster.Roles;
 /// <summary>
 /// R2D2's replay role: hosts a <see cref="SequenceReplayShard"/> (sequence replay with stored recurrent states,
 /// mixed max/mean priorities, sample-to-insert rate limiter) and turns insert / sample / priority / stats
-/// messages into its calls, one at a time. Malformed sequences are answered with a <see cref="RoleError"/>.
+/// messages into its calls, one at a time. Malformed sequences are answered with a <see cref="RoleError"/>;
+/// inserts the rate limiter holds back wait in the same fair queue as Ape-X's (<see cref="ReplayRoleActor{TInsert}"/>).
 /// </summary>
-public sealed class SequenceReplayShardActor : ReceiveActor
+public sealed class SequenceReplayShardActor : ReplayRoleActor<InsertSequences>
 {
     private readonly SequenceReplayShard _shard;
     private readonly List<SequenceItem> _items = new();
-    public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
 
-    public SequenceReplayShardActor(SequenceReplayShard shard)
+    public SequenceReplayShardActor(SequenceReplayShard shard, TimeSpan? maxInsertWait = null) : base("sequence replay", maxInsertWait)
     {
         _shard = shard;
         var r = shard.Replay;
-        Receive<InsertSequences>(m => Reply(() =>
-        {
-            var p = m.Pack;
-            if (p.Count < 0 || p.Count > 100_000) throw new ArgumentException($"a pack of {p.Count} sequences");
-            while (_items.Count < p.Count) _items.Add(new SequenceItem(r.Length, r.ObsSize, r.StateSize));
-            for (int i = 0; i < p.Count; i++) p.CopyTo(i, _items[i]);
-            bool ok = _shard.TryInsert(_items.GetRange(0, p.Count));
-            return new InsertResult(ok, _shard.Stats.Inserted);
-        }));
-        Receive<SampleSequences>(m => Reply(() =>
+        Receive<SampleSequences>(m => ReplyToSample(() =>
         {
             if (m.BatchSize < 1) throw new ArgumentException($"batch size must be at least 1, got {m.BatchSize}");
             // A fresh batch each time: the reply references its arrays, and remoting serializes it after this returns.
@@ -36,24 +27,25 @@ public sealed class SequenceReplayShardActor : ReceiveActor
             return _shard.TrySample(m.Beta, batch) ? SampledSequences.Of(batch) : SampledSequences.Refusal();
         }));
         Receive<UpdateSequencePriorities>(m => Reply(() => new PrioritiesUpdated(_shard.UpdatePriorities(m.Indices, m.Keys, m.Priorities))));
-        Receive<GetReplayStats>(_ => Reply(() =>
-        {
-            var s = _shard.Stats;
-            return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
-        }));
     }
 
-    public static Props Props(SequenceReplayShard shard) => Akka.Actor.Props.Create(() => new SequenceReplayShardActor(shard));
+    public static Props Props(SequenceReplayShard shard, TimeSpan? maxInsertWait = null) => Akka.Actor.Props.Create(() => new SequenceReplayShardActor(shard, maxInsertWait));
 
-    private void Reply(Func<IAstromechMessage> handle)
+    protected override bool TryInsert(InsertSequences m)
     {
-        IAstromechMessage answer;
-        try
-        {
-            answer = handle();
-            WireLimit.EnsureFits(answer);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or RoleException) { answer = new RoleError($"sequence replay: {e.Message}"); }
-        Sender.Tell(answer);
+        var p = m.Pack;
+        var r = _shard.Replay;
+        if (p.Count < 0 || p.Count > 100_000) throw new ArgumentException($"a pack of {p.Count} sequences");
+        while (_items.Count < p.Count) _items.Add(new SequenceItem(r.Length, r.ObsSize, r.StateSize));
+        for (int i = 0; i < p.Count; i++) p.CopyTo(i, _items[i]);
+        return _shard.TryInsert(_items.GetRange(0, p.Count));
+    }
+
+    protected override long Inserted => _shard.Stats.Inserted;
+
+    protected override ReplayStatsReply Stats()
+    {
+        var s = _shard.Stats;
+        return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
     }
 }
