@@ -30,7 +30,15 @@ public sealed class ClusterProcessTests : IDisposable
     // A small R2D2 run (the CartPole preset, learning from 20 sequences).
     private static readonly string[] R2d2Run = { "--algo", "r2d2", "--env", "CartPole-v1", "--actors", "2", "--seed", "3", "--set", "min_replay_size=20" };
 
+    // IMPALA's defaults on CartPole: the learner is the seed and hosts the unroll queue.
+    private static readonly string[] ImpalaRun = { "--algo", "impala", "--env", "CartPole-v1", "--actors", "2", "--seed", "3" };
+
     private string[] _run = Run;
+
+    private string[] RunOf(string algo) => algo switch { "r2d2" => R2d2Run, "impala" => ImpalaRun, _ => Run };
+
+    /// <summary>The seed node's port: the replay node's, or for IMPALA (no replay) the learner's.</summary>
+    private int SeedPort => _run == ImpalaRun ? _learnerPort : _replayPort;
 
     private NodeProcess Start(string name, params string[] args)
     {
@@ -41,9 +49,11 @@ public sealed class ClusterProcessTests : IDisposable
 
     private NodeProcess Replay(params string[] extra) => Await(Start("replay", new[] { "--role", "replay", "--port", _replayPort.ToString() }.Concat(extra).ToArray()), "replay node up");
     private NodeProcess Learner(long steps, params string[] extra) => Await(Start("learner",
-        new[] { "--role", "learner", "--seeds", $"127.0.0.1:{_replayPort}", "--port", _learnerPort.ToString(), "--steps", steps.ToString(), "--eval-episodes", "2", "--no-progress" }
+        (_run == ImpalaRun ? new string[0] : new[] { "--seeds", $"127.0.0.1:{_replayPort}" })
+            .Concat(new[] { "--role", "learner", "--port", _learnerPort.ToString(), "--steps", steps.ToString(), "--eval-episodes", "2", "--no-progress" })
             .Concat(extra).ToArray()), "learner node up");
-    private NodeProcess Actor(int index) => Await(Start($"actor-{index}", "--role", "actor", "--seeds", $"127.0.0.1:{_replayPort}", "--actor-index", index.ToString()), "actor node up");
+    private NodeProcess Actor(int index, int port = 0) => Await(Start($"actor-{index}", "--role", "actor", "--seeds", $"127.0.0.1:{SeedPort}", "--actor-index", index.ToString(),
+        "--port", port.ToString()), "actor node up");
 
     private static NodeProcess Await(NodeProcess p, string line)
     {
@@ -104,7 +114,7 @@ public sealed class ClusterProcessTests : IDisposable
     [InlineData("r2d2")]
     public void KilledActorDoesNotStopTheLearnerAndARestartedOneGetsTheNewestParameters(string algo)
     {
-        if (algo == "r2d2") _run = R2d2Run;
+        _run = RunOf(algo);
         Replay();
         var learner = Learner(Budget);
         Actor(0);
@@ -123,9 +133,12 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.Equal(algo == "r2d2" ? "RemoteSequenceReplayClient" : "RemoteReplayClient", (string)s["agent_stats"]!["replay"]!);
     }
 
-    [Fact]
-    public void KilledLearnerResumesFromItsCheckpointWhileReplayAndActorsWait()
+    [Theory]
+    [InlineData("apex")]
+    [InlineData("r2d2")]
+    public void KilledLearnerResumesFromItsCheckpointWhileReplayAndActorsWait(string algo)
     {
+        _run = RunOf(algo);
         Replay();
         var learner = Learner(Budget, "--checkpoint-interval", "2000");
         var a0 = Actor(0);
@@ -137,33 +150,67 @@ public sealed class ClusterProcessTests : IDisposable
         var again = Learner(Budget, "--checkpoint-interval", "2000", "--resume", "auto");
         Assert.Contains(again.Lines, l => l.Contains($"resuming from {ckpt}"));
         // The resumed learner trains on with the actor that waited: its updates pass where the killed one stopped.
-        WaitUntil(() => Metric("learner", "learner/updates") > before + 200, $"the resumed learner passing {before} + 200 updates");
+        int more = algo == "r2d2" ? 50 : 200; // an R2D2 update is a batch of 80-step LSTM sequences, many times an Ape-X one
+        WaitUntil(() => Metric("learner", "learner/updates") > before + more, $"the resumed learner passing {before} + {more} updates");
         var s = EndRun(again);
         Assert.True((long)s["env_steps"]! >= 2000);
         Assert.False(a0.Process.HasExited && a0.Process.ExitCode != 0, "the actor failed when the learner died:\n" + Tail(a0));
         Assert.True((long)s["agent_stats"]!["learner_updates"]! > 0);
     }
 
-    [Fact]
-    public void RestartedReplayIsReportedWithWhatItLostAndTheRunCompletes()
+    [Theory]
+    [InlineData("apex")]
+    [InlineData("r2d2")]
+    public void RestartedReplayIsReportedWithWhatItLostAndTheRunCompletes(string algo)
     {
+        _run = RunOf(algo);
+        // Ape-X stores transitions, R2D2 sequences (each 80 steps, overlapping by 40): fill, then lose, about 2/3 as many.
+        var (fill, lost, refill, what) = algo == "r2d2" ? (60, 40, 20, "sequences") : (1500, 1000, 500, "transitions");
         var replay = Replay();
         var learner = Learner(Budget);
         Actor(0);
         Actor(1);
-        WaitUntil(() => Metric("replay", "replay/inserted") > 1500, "1500 transitions in the replay");
+        WaitUntil(() => Metric("replay", "replay/inserted") > fill, $"{fill} {what} in the replay");
         replay.Process.Kill();
         replay.Process.WaitForExit();
         // The restarted replay joins the surviving cluster through the learner (it is no longer the oldest node).
         File.Delete(Path.Combine(_dir, "nodes", "replay", "metrics.csv"));
         Await(Start("replay-2", "--role", "replay", "--seeds", $"127.0.0.1:{_learnerPort}"), "replay node up");
         WaitUntil(() => Metric("learner", "learner/replay_restarts") >= 1, "the learner noticing the replay's restart");
-        WaitUntil(() => Metric("replay", "replay/inserted") > 500, "actors filling the restarted replay");
+        WaitUntil(() => Metric("replay", "replay/inserted") > refill, "actors filling the restarted replay");
         var s = EndRun(learner);
         var stats = s["agent_stats"]!.AsObject();
         Assert.True((long)stats["replay_restarts"]! >= 1, stats.ToJsonString());
-        Assert.True((long)stats["replay_transitions_lost"]! >= 1000, stats.ToJsonString());
-        Assert.True(File.ReadAllText(learner.LogPath).Contains("the replay shard restarted"), "no warning on the learner's stderr");
+        Assert.True((long)stats[$"replay_{what}_lost"]! >= lost, stats.ToJsonString());
+        string warning = algo == "r2d2" ? "the sequence replay restarted" : "the replay shard restarted";
+        Assert.True(File.ReadAllText(learner.LogPath).Contains(warning), $"no '{warning}' warning on the learner's stderr");
+    }
+
+    [Fact]
+    public void KilledImpalaLearnerRestartsFromItsCheckpointAndRejoinsItsActors()
+    {
+        // IMPALA's learner is the seed and hosts the unroll queue. When it dies, the two actor nodes keep the cluster
+        // (keep-oldest downs an oldest node that is alone), and the restarted learner joins it through an actor.
+        _run = ImpalaRun;
+        int actorPort = FreePort();
+        var learner = Learner(Budget, "--checkpoint-interval", "4000");
+        var a0 = Actor(0, actorPort);
+        var a1 = Actor(1);
+        string ckpt = Path.Combine(_dir, "checkpoint.ckpt");
+        WaitUntil(() => File.Exists(ckpt), "the learner's first checkpoint");
+        learner.Process.Kill();
+        learner.Process.WaitForExit();
+        double before = Metric("learner", "learner/updates");
+        File.Delete(Path.Combine(_dir, "nodes", "learner", "metrics.csv"));
+        var again = Learner(Budget, "--checkpoint-interval", "4000", "--resume", "auto", "--seeds", $"127.0.0.1:{actorPort}");
+        Assert.Contains(again.Lines, l => l.Contains($"resuming from {ckpt}"));
+        // IMPALA updates only on unrolls: updates past where the killed learner stopped mean the actors feed the new one.
+        WaitUntil(() => Metric("learner", "learner/updates") > before + 20 && Metric("learner", "learner/actors_reporting") >= 2,
+            $"the restarted learner passing {before} + 20 updates with both actors reporting");
+        var s = EndRun(again);
+        Assert.True((long)s["env_steps"]! >= 4000);
+        foreach (var a in new[] { a0, a1 })
+            Assert.False(a.Process.HasExited && a.Process.ExitCode != 0, $"{a.Name} failed when the learner died:\n" + Tail(a));
     }
 
     [Fact]

@@ -31,10 +31,10 @@ public interface IReplayClient
 /// <summary>
 /// What a replay reached over a network lost to outages, so a run reports it instead of hiding it: calls that
 /// failed (no answer in time; the caller retried or skipped them), restarts of the replay's process seen
-/// (each one empties the table), the transitions the table held at the last look before each restart, and
+/// (each one empties the table), the items (transitions, or sequences for R2D2) the table held at the last look before each restart, and
 /// priority updates that never arrived.
 /// </summary>
-public readonly record struct ReplayOutageStats(long FailedCalls, long Restarts, long TransitionsLost, long PriorityUpdatesLost);
+public readonly record struct ReplayOutageStats(long FailedCalls, long Restarts, long ItemsLost, long PriorityUpdatesLost);
 
 /// <summary>A replay client that survives outages of its replay and books them.</summary>
 public interface IReportsReplayOutages

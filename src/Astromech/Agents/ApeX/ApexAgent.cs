@@ -254,7 +254,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
             var o = r.Outages;
             stats["replay_failed_calls"] = o.FailedCalls;
             stats["replay_restarts"] = o.Restarts;
-            stats["replay_transitions_lost"] = o.TransitionsLost;
+            stats["replay_transitions_lost"] = o.ItemsLost;
             stats["replay_priority_updates_lost"] = o.PriorityUpdatesLost;
         }
         return stats;

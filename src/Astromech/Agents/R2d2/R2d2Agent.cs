@@ -371,7 +371,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
             var o = r.Outages;
             stats["replay_failed_calls"] = o.FailedCalls;
             stats["replay_restarts"] = o.Restarts;
-            stats["replay_transitions_lost"] = o.TransitionsLost;
+            stats["replay_sequences_lost"] = o.ItemsLost;
         }
         return stats;
     }
