@@ -21,12 +21,12 @@ namespace Astromech.Cli
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
-              astromech node --role replay|learner|actor --algo apex|r2d2|impala --env ENV_ID [--seeds HOST:PORT,...] [--host H] [--port P]
+              astromech node --role replay|learner|actor --algo apex|r2d2|impala --env ENV_ID [--seeds HOST:PORT,... | --discovery kubernetes-api:SERVICE[:PORT_NAME]] [--host H] [--port P]
                              [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]... [--actors N] [--seed S] [--out DIR]
                              [--join-timeout SECONDS] [--request-timeout SECONDS]
-                             learner: [--steps N] [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N] [--resume CKPT|auto] [--no-pipeline]
+                             learner: [--steps N] [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N] [--resume CKPT|auto] [--no-pipeline] [--prefetch N]
                              actor:   [--actor-index I[,J...]]
-              astromech cluster up --algo apex|r2d2|impala --env ENV_ID --actors N [--steps S] [--out DIR] [--port P] [--no-pipeline] [run flags as for node]
+              astromech cluster up --algo apex|r2d2|impala --env ENV_ID --actors N [--steps S] [--out DIR] [--port P] [--no-pipeline] [--prefetch N] [run flags as for node]
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
               astromech bench cluster [--versions N] [--param-floats 1M,16384,4096] [--fanout-pulls N] [--round-trips N] [--blocks N] [--pipelined-blocks N]
                                       [--batches N] [--batch-sizes 32,512] [--flush-size N] [--in-flight K] [--seed S] [--timeout SECONDS]

@@ -29,7 +29,7 @@ public static class ClusterConfig
     public static readonly string[] Roles = { "learner", "replay", "actor" };
 
     public static Config Build(IEnumerable<string> roles, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null,
-        int maxFrameBytes = MaxFrameBytes)
+        int maxFrameBytes = MaxFrameBytes, string? extraHocon = null)
     {
         var roleList = roles.ToList();
         foreach (var r in roleList)
@@ -73,7 +73,7 @@ public static class ClusterConfig
               coordinated-shutdown.run-by-clr-shutdown-hook = off
             }
             """;
-        return ConfigurationFactory.ParseString(hocon);
+        return ConfigurationFactory.ParseString(hocon + "\n" + (extraHocon ?? ""));
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
@@ -81,6 +81,7 @@ public static class ClusterConfig
     private static string AssemblyQualifiedNameShort(this Type t) => $"{t.FullName}, {t.Assembly.GetName().Name}";
 
     /// <summary>Starts an actor system for <paramref name="roles"/> (it joins <paramref name="seedNodes"/>, if any, by itself).</summary>
-    public static ActorSystem StartSystem(IEnumerable<string> roles, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null) =>
-        ActorSystem.Create(SystemName, Build(roles, host, port, seedNodes));
+    public static ActorSystem StartSystem(IEnumerable<string> roles, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null,
+        string? extraHocon = null) =>
+        ActorSystem.Create(SystemName, Build(roles, host, port, seedNodes, extraHocon: extraHocon));
 }

@@ -177,10 +177,12 @@ public class CliTests
     [InlineData("actor", "--actor-index", "5", "--actor-index: 5 is outside the run's 2 actors (0…1; set the count with --actors)")]
     [InlineData("replay", "--steps", "100", "--steps applies to the learner role only")]
     [InlineData("actor", "--seeds", "localhost", "--seeds: seed node 'localhost' is not HOST:PORT")]
+    [InlineData("actor", "--discovery", "dns:replay", "--discovery: unknown discovery method 'dns'; methods: kubernetes-api, config")]
+    [InlineData("replay", "--prefetch", "2", "--prefetch applies to the learner role only")]
     public void NodeFlagsThatDoNotFitTheRoleAreRefusedBeforeStarting(string role, string flag, string value, string message)
     {
         var args = new List<string> { "node", "--role", role, "--algo", "apex", "--env", "CartPole-v1", flag, value };
-        if (role == "actor" && flag != "--seeds") args.AddRange(new[] { "--seeds", "127.0.0.1:9" });
+        if (role == "actor" && flag is not ("--seeds" or "--discovery")) args.AddRange(new[] { "--seeds", "127.0.0.1:9" });
         var (code, _, err) = CliRunner.Run(args.ToArray());
         Assert.NotEqual(0, code);
         Assert.Contains(message, err);

@@ -15,7 +15,7 @@ namespace Astromech.Cli.Commands;
 internal static class ClusterCommand
 {
     private static readonly string[] RunOptions = { "algo", "env", "config", "set", "env-arg", "actors", "seed" };
-    private static readonly string[] LearnerOptions = { "steps", "eval-episodes", "eval-interval", "checkpoint-interval" };
+    private static readonly string[] LearnerOptions = { "steps", "eval-episodes", "eval-interval", "checkpoint-interval", "prefetch" };
 
     public static int Run(string[] argv)
     {

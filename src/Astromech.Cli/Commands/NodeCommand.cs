@@ -56,14 +56,14 @@ internal static class NodeCommand
     public static int Run(string[] argv)
     {
         var a = CliArgs.Parse(argv, "node",
-            CommonOptions.Concat(new[] { "role", "seeds", "host", "port", "join-timeout", "request-timeout", "out", "steps", "eval-episodes", "eval-interval",
-                "checkpoint-interval", "resume", "actor-index", "torch-threads" }).ToArray(), new[] { "no-progress", "no-pipeline" });
+            CommonOptions.Concat(new[] { "role", "seeds", "discovery", "host", "port", "join-timeout", "request-timeout", "out", "steps", "eval-episodes", "eval-interval",
+                "checkpoint-interval", "resume", "actor-index", "torch-threads", "prefetch" }).ToArray(), new[] { "no-progress", "no-pipeline" });
         if (a.Positional.Count > 0) throw new CliException($"node: unexpected argument '{a.Positional[0]}'");
         string role = a.Get("role") ?? throw new CliException($"node: --role is required ({string.Join(", ", ClusterConfig.Roles)})");
         if (!ClusterConfig.Roles.Contains(role))
             throw new CliException($"node: unknown role '{role}'; roles: {string.Join(", ", ClusterConfig.Roles)}");
         foreach (var (opt, roles) in new[] { ("steps", "learner"), ("eval-episodes", "learner"), ("eval-interval", "learner"), ("checkpoint-interval", "learner"),
-                     ("resume", "learner"), ("actor-index", "actor"), ("no-pipeline", "learner") })
+                     ("resume", "learner"), ("actor-index", "actor"), ("no-pipeline", "learner"), ("prefetch", "learner") })
             if ((a.Get(opt) is not null || opt == "no-pipeline" && a.Flag(opt)) && roles != role) throw new CliException($"node: --{opt} applies to the {roles} role only");
         var run = BindRun(a, "node");
         var seeds = a.All("seeds").SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -72,8 +72,14 @@ internal static class NodeCommand
         if (role == "replay" && !run.HasReplayRole)
             throw new CliException($"node: {run.Algo.Name} has no replay role (its learner hosts the unroll queue and starts the cluster); roles: learner, actor");
         string seedRole = run.HasReplayRole ? "replay" : "learner";
-        if (role != seedRole && seeds.Count == 0)
-            throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its {seedRole} node");
+        SeedDiscovery? discovery = null;
+        if (a.Get("discovery") is string d)
+        {
+            if (seeds.Count > 0) throw new CliException("node: give --seeds or --discovery, not both");
+            try { discovery = SeedDiscovery.Parse(d); } catch (ArgumentException e) { throw new CliException($"--discovery: {e.Message}"); }
+        }
+        if (role != seedRole && seeds.Count == 0 && discovery is null)
+            throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its {seedRole} node (or --discovery kubernetes-api:SERVICE)");
         int port = a.GetInt("port", 0) ?? 0;
         if (port > 65535) throw new CliException($"--port: {port} is above 65535");
         string? outDir = a.Get("out");
@@ -82,6 +88,7 @@ internal static class NodeCommand
             Host = a.Get("host") ?? "127.0.0.1",
             Port = port,
             Seeds = seeds,
+            Discovery = discovery,
             JoinTimeout = TimeSpan.FromSeconds(a.GetLong("join-timeout", 1) ?? 30),
             RequestTimeout = TimeSpan.FromSeconds(a.GetLong("request-timeout", 1) ?? 10),
             MetricsDir = outDir,
@@ -126,7 +133,7 @@ internal static class NodeCommand
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var agent = (IDistributedAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
-        var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline") };
+        var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline"), PrefetchDepth = a.GetInt("prefetch", 1) ?? 2 };
         using var learner = agent switch
         {
             ApexAgent apex => ApexCluster.StartLearner(apex, run.Spec, nodeOptions),

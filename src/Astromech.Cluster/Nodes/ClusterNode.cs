@@ -36,14 +36,21 @@ public sealed class ClusterNode : IDisposable
     /// (Astromech starts the replay node first; see <see cref="ClusterConfig"/>). With seeds it asks them, in
     /// order, to check its spec, joins through them, and waits until it is Up.
     /// </summary>
-    public static ClusterNode Start(string role, RunSpec spec, string host, int port, IReadOnlyList<string> seeds, TimeSpan joinTimeout)
+    public static ClusterNode Start(string role, RunSpec spec, string host, int port, IReadOnlyList<string> seeds, TimeSpan joinTimeout,
+        SeedDiscovery? discovery = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var seedAddresses = seeds.Select(s => Address.Parse(ReplayNode.SeedAddress(s))).ToList();
-        var system = ClusterConfig.StartSystem(new[] { role }, host, port);
+        if (discovery is not null && seeds.Count > 0) throw new ArgumentException("give seeds or a discovery method, not both");
+        IReadOnlyList<Address> seedAddresses = seeds.Select(s => Address.Parse(ReplayNode.SeedAddress(s))).ToList();
+        var system = ClusterConfig.StartSystem(new[] { role }, host, port, extraHocon: discovery?.Hocon());
         try
         {
             var node = new ClusterNode(system, role, spec);
+            if (discovery is not null)
+            {
+                seedAddresses = discovery.Resolve(system, node.Address, role, joinTimeout);
+                seeds = seedAddresses.Select(a => a.ToString()).ToList();
+            }
             if (seedAddresses.Count == 0) node.Cluster.Join(node.Address);
             else
             {
@@ -68,7 +75,7 @@ public sealed class ClusterNode : IDisposable
     /// </summary>
     public static T Start<T>(string role, RunSpec spec, NodeOptions options, IReadOnlyList<string> needs, Func<ClusterNode, T> build)
     {
-        var node = Start(role, spec, options.Host, options.Port, options.Seeds, options.JoinTimeout);
+        var node = Start(role, spec, options.Host, options.Port, options.Seeds, options.JoinTimeout, options.Discovery);
         try
         {
             foreach (var need in needs)

@@ -13,11 +13,15 @@ public sealed record NodeOptions
     public int Port { get; init; }
     /// <summary>HOST:PORT of nodes already in the cluster (empty: this node starts the cluster).</summary>
     public IReadOnlyList<string> Seeds { get; init; } = Array.Empty<string>();
+    /// <summary>Finds the seeds by service discovery instead (Kubernetes); null with no seeds: this node starts the cluster.</summary>
+    public SeedDiscovery? Discovery { get; init; }
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a request to another role may go unanswered before it counts as an outage.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>The learner requests its next batch while it computes an update, and sends priorities without waiting (see <see cref="RemoteReplayClient.Pipelined"/>).</summary>
     public bool PipelinedLearner { get; init; } = true;
+    /// <summary>Sample requests a pipelined Ape-X learner keeps in flight (see <see cref="RemoteReplayClient.PrefetchDepth"/>).</summary>
+    public int PrefetchDepth { get; init; } = 2;
     /// <summary>Run directory for this node's metrics (nodes/NAME/); null: console only.</summary>
     public string? MetricsDir { get; init; }
 }

@@ -98,7 +98,7 @@ internal sealed class ReplayOutageBook(string replay, string items)
 /// </summary>
 public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : IReplayClient, IReportsReplayOutages
 {
-    private Task<object>? _prefetch;
+    private readonly Queue<Task<object>> _prefetch = new();
     private (int Size, double Beta) _prefetchFor;
 
     /// <summary>
@@ -108,6 +108,13 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
     /// as in Ape-X's asynchronous learner. Off by default (each call is one blocking round trip).
     /// </summary>
     public bool Pipelined { get; init; }
+
+    /// <summary>
+    /// Sample requests kept in flight when <see cref="Pipelined"/> (default 2): with one, a reply delayed by a
+    /// busy replay process (or a refusal, which the learner retries) leaves the learner waiting a full round trip.
+    /// Each extra one lets a batch be drawn one more update before the newest priorities land.
+    /// </summary>
+    public int PrefetchDepth { get; init; } = 2;
 
     private readonly ReplayOutageBook _book = new("replay shard", "transitions");
     private ReplayShardStats _last;
@@ -131,11 +138,12 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
         SampledBatch r;
         if (Pipelined)
         {
-            var pending = _prefetch is not null && _prefetchFor == (batchSize, beta) ? _prefetch : AskAsync(new SampleRequest(batchSize, beta));
+            if (_prefetchFor != (batchSize, beta)) _prefetch.Clear(); // requests for another batch shape: their answers are dropped
             _prefetchFor = (batchSize, beta);
-            if (!Await(pending, out r)) { _prefetch = null; return false; }
-            _prefetch = AskAsync(new SampleRequest(batchSize, beta));
-            if (r.Refused) return false;
+            while (_prefetch.Count < Math.Max(1, PrefetchDepth)) _prefetch.Enqueue(AskAsync(new SampleRequest(batchSize, beta)));
+            bool answered = Await(_prefetch.Dequeue(), out r);
+            _prefetch.Enqueue(AskAsync(new SampleRequest(batchSize, beta))); // keeps the depth while this batch trains
+            if (!answered || r.Refused) return false;
         }
         else if (!Try(new SampleRequest(batchSize, beta), out r) || r.Refused) return false;
         if (r.ObsSize != into.ObsSize || r.ActSize != into.ActSize)
