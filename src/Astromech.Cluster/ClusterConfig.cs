@@ -56,6 +56,9 @@ public static class ClusterConfig
                   receive-buffer-size = {{maxFrameBytes}}b
                 }
                 transport-failure-detector.acceptable-heartbeat-pause = 10s
+                # Association errors ("Disassociated" when a node leaves at the end of a run) were logged at error
+                # level; outages are reported by Astromech's own clients and membership by the cluster.
+                log-remote-lifecycle-events = off
               }
               cluster {
                 roles = [{{string.Join(", ", roleList.Select(Quote))}}]
