@@ -47,7 +47,7 @@ public sealed record SeedDiscovery(string Method, string Service, string? PortNa
     /// <summary>The configuration the method needs (added to the node's).</summary>
     internal string Hocon()
     {
-        string Q(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var Q = ClusterConfig.Quote;
         return Method == "config"
             ? $"akka.discovery.config.services {{ {Q(Service)} {{ endpoints = [{string.Join(", ", (ConfigEndpoints ?? Array.Empty<string>()).Select(Q))}] }} }}"
             : "akka.discovery.kubernetes-api.pod-label-selector = \"app={0}\"";
@@ -70,21 +70,36 @@ public sealed record SeedDiscovery(string Method, string Service, string? PortNa
             {
                 var resolved = discovery.Lookup(new Lookup(Service, PortName, PortName is null ? null : "tcp"), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
                 var found = new List<Address>();
+                int portless = 0;
                 foreach (var t in resolved.Addresses)
                 {
-                    if (t.Port is not int port)
-                        throw new Nodes.ClusterJoinException($"{role} node: discovery ({Method}) found {t.Host} for '{Service}' without a port; name the remoting container port '{PortName}'");
+                    if (t.Port is not int port) { portless++; continue; } // e.g. a pod of the label whose remoting port has another name
                     var a = new Address("akka.tcp", ClusterConfig.SystemName, t.Host, port);
-                    if (!a.Equals(self)) found.Add(a);
+                    if (!IsSelf(a, self)) found.Add(a);
                 }
                 if (found.Count > 0) return found;
-                last = resolved.Addresses.Count == 0 ? "no nodes" : "only this node";
+                last = resolved.Addresses.Count == 0 ? "no nodes"
+                    : portless > 0 ? $"{portless} node(s) without a port named '{PortName}'; name the remoting container port so"
+                    : "only this node";
             }
             catch (Exception e) when (e is not Nodes.ClusterJoinException) { last = e.GetBaseException().Message; }
             if (DateTime.UtcNow > deadline)
                 throw new Nodes.ClusterJoinException($"{role} node: discovery ({Method}) found no '{Service}' node to join within {timeout.TotalSeconds:F0} s (last lookup: {last})");
             Thread.Sleep(1000);
         }
+    }
+
+    /// <summary>Whether a discovered address is this node: the same port and host, comparing IP addresses when the names differ (discovery returns pod IPs).</summary>
+    private static bool IsSelf(Address found, Address self)
+    {
+        if (found.Port != self.Port) return false;
+        if (string.Equals(found.Host, self.Host, StringComparison.OrdinalIgnoreCase)) return true;
+        try
+        {
+            var mine = System.Net.Dns.GetHostAddresses(self.Host!);
+            return System.Net.Dns.GetHostAddresses(found.Host!).Any(ip => mine.Contains(ip));
+        }
+        catch (System.Net.Sockets.SocketException) { return false; }
     }
 
     public override string ToString() => Method == "config" ? $"config:{Service}" : $"{Method}:{Service}:{PortName}";

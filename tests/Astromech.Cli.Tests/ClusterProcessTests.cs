@@ -42,7 +42,8 @@ public sealed class ClusterProcessTests : IDisposable
 
     private NodeProcess Start(string name, params string[] args)
     {
-        var p = NodeProcess.Start(name, _run.Concat(new[] { "--out", _dir, "--join-timeout", "60", "--request-timeout", "5" }).Concat(args), _dir);
+        // One torch thread per process: 3–4 node processes share CI's 2 cores.
+        var p = NodeProcess.Start(name, _run.Concat(new[] { "--out", _dir, "--join-timeout", "60", "--request-timeout", "5", "--torch-threads", "1" }).Concat(args), _dir);
         _nodes.Add(p);
         return p;
     }
@@ -171,6 +172,10 @@ public sealed class ClusterProcessTests : IDisposable
         Actor(0);
         Actor(1);
         WaitUntil(() => Metric("replay", "replay/inserted") > fill, $"{fill} {what} in the replay");
+        // The learner books what a restart lost from its last look at the replay's size, taken every 50 updates:
+        // let it take one after the fill.
+        double updatesAtFill = Metric("learner", "learner/updates");
+        WaitUntil(() => Metric("learner", "learner/updates") >= updatesAtFill + 51, "the learner's next look at the filled replay");
         replay.Process.Kill();
         replay.Process.WaitForExit();
         // The restarted replay joins the surviving cluster through the learner (it is no longer the oldest node).

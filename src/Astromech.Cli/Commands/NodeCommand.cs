@@ -133,7 +133,14 @@ internal static class NodeCommand
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var agent = (IDistributedAgent)run.Algo.Create(run.Config, run.ObsSpace, run.ActSpace, run.Seed);
-        var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline"), PrefetchDepth = a.GetInt("prefetch", 1) ?? 2 };
+        int? prefetch = a.GetInt("prefetch", 1);
+        if (prefetch is int depth)
+        {
+            if (depth > 8) throw new CliException($"--prefetch: {depth} is above 8 (each request in flight adds an update of priority staleness)");
+            if (run.Algo.Name != "apex") throw new CliException($"--prefetch: only the Ape-X learner prefetches batches, not {run.Algo.Name}");
+            if (a.Flag("no-pipeline")) throw new CliException("--prefetch needs the pipelined learner: drop --no-pipeline");
+        }
+        var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline"), PrefetchDepth = prefetch ?? 2 };
         using var learner = agent switch
         {
             ApexAgent apex => ApexCluster.StartLearner(apex, run.Spec, nodeOptions),

@@ -102,10 +102,11 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
     private (int Size, double Beta) _prefetchFor;
 
     /// <summary>
-    /// Pipelining for a learner: each sample also requests the next batch, which travels while the learner
-    /// computes its update, and priority updates are sent without waiting for the answer (a lost one is still
-    /// counted). A batch may then be drawn before the previous batch's priorities land: one update of staleness,
-    /// as in Ape-X's asynchronous learner. Off by default (each call is one blocking round trip).
+    /// Pipelining for a learner: sample requests for the next batches (<see cref="PrefetchDepth"/>) travel while
+    /// the learner computes its update, and priority updates are sent without waiting for the answer (a lost one
+    /// is still counted). A batch may then be drawn before the previous batches' priorities land: up to
+    /// PrefetchDepth updates of staleness, as in Ape-X's asynchronous learner. During an outage every request in
+    /// flight counts as a failed call. Off by default (each call is one blocking round trip).
     /// </summary>
     public bool Pipelined { get; init; }
 

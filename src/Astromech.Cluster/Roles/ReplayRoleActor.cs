@@ -24,15 +24,22 @@ public abstract class ReplayRoleActor<TInsert> : ReceiveActor where TInsert : cl
     private readonly Queue<(TInsert Msg, IActorRef Sender, DateTime Since)> _waiting = new();
     private ICancelable? _tick;
 
-    /// <summary>Differs between any two starts of a shard (a client seeing it change knows the table was lost).</summary>
-    public long Incarnation { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+    /// <summary>
+    /// Differs between any two starts of a shard's process (a client seeing it change knows the table was lost).
+    /// Drawn once per Props (<see cref="NewIncarnation"/>), so a supervisor restart of this actor, which keeps the
+    /// shard and its table, keeps it too.
+    /// </summary>
+    public long Incarnation { get; }
+
+    public static long NewIncarnation() => Random.Shared.NextInt64(1, long.MaxValue);
 
     private sealed class Tick { public static readonly Tick Instance = new(); }
 
     /// <param name="what">The role's name in error messages ("replay", "sequence replay").</param>
-    protected ReplayRoleActor(string what, TimeSpan? maxInsertWait)
+    protected ReplayRoleActor(string what, TimeSpan? maxInsertWait, long incarnation)
     {
         _what = what;
+        Incarnation = incarnation;
         _maxInsertWait = maxInsertWait ?? DefaultMaxInsertWait;
         Receive<TInsert>(m =>
         {
@@ -98,7 +105,7 @@ public abstract class ReplayRoleActor<TInsert> : ReceiveActor where TInsert : cl
                 if (!ok && DateTime.UtcNow - since < _maxInsertWait) return; // the head still waits, and so does everyone behind it
                 answer = new InsertResult(ok, Inserted);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException) { answer = new RoleError($"{_what}: {e.Message}"); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or RoleException) { answer = new RoleError($"{_what}: {e.Message}"); }
             _waiting.Dequeue();
             sender.Tell(answer);
         }

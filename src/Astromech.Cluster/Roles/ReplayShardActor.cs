@@ -16,7 +16,7 @@ public sealed class ReplayShardActor : ReplayRoleActor<InsertTransitions>
     private readonly ReplayShard _shard;
     private ReplayBatch _batch;
 
-    public ReplayShardActor(ReplayShard shard, TimeSpan? maxInsertWait = null) : base("replay", maxInsertWait)
+    public ReplayShardActor(ReplayShard shard, TimeSpan? maxInsertWait, long incarnation) : base("replay", maxInsertWait, incarnation)
     {
         _shard = shard;
         _batch = new ReplayBatch(1, shard.ObsSize, shard.ActSize);
@@ -24,7 +24,11 @@ public sealed class ReplayShardActor : ReplayRoleActor<InsertTransitions>
         Receive<UpdatePriorities>(m => Reply(() => new PrioritiesUpdated(_shard.UpdatePriorities(m.Indices, m.Keys, m.TdErrors))));
     }
 
-    public static Props Props(ReplayShard shard, TimeSpan? maxInsertWait = null) => Akka.Actor.Props.Create(() => new ReplayShardActor(shard, maxInsertWait));
+    public static Props Props(ReplayShard shard, TimeSpan? maxInsertWait = null)
+    {
+        long incarnation = NewIncarnation();
+        return Akka.Actor.Props.Create(() => new ReplayShardActor(shard, maxInsertWait, incarnation));
+    }
 
     protected override bool TryInsert(InsertTransitions m) =>
         _shard.TryInsert(new TransitionBlock(m.ObsSize, m.ActSize, m.Obs, m.Actions, m.Rewards, m.Discounts, m.NextObs), m.Priorities);

@@ -15,7 +15,7 @@ public sealed class SequenceReplayShardActor : ReplayRoleActor<InsertSequences>
     private readonly SequenceReplayShard _shard;
     private readonly List<SequenceItem> _items = new();
 
-    public SequenceReplayShardActor(SequenceReplayShard shard, TimeSpan? maxInsertWait = null) : base("sequence replay", maxInsertWait)
+    public SequenceReplayShardActor(SequenceReplayShard shard, TimeSpan? maxInsertWait, long incarnation) : base("sequence replay", maxInsertWait, incarnation)
     {
         _shard = shard;
         var r = shard.Replay;
@@ -29,7 +29,11 @@ public sealed class SequenceReplayShardActor : ReplayRoleActor<InsertSequences>
         Receive<UpdateSequencePriorities>(m => Reply(() => new PrioritiesUpdated(_shard.UpdatePriorities(m.Indices, m.Keys, m.Priorities))));
     }
 
-    public static Props Props(SequenceReplayShard shard, TimeSpan? maxInsertWait = null) => Akka.Actor.Props.Create(() => new SequenceReplayShardActor(shard, maxInsertWait));
+    public static Props Props(SequenceReplayShard shard, TimeSpan? maxInsertWait = null)
+    {
+        long incarnation = NewIncarnation();
+        return Akka.Actor.Props.Create(() => new SequenceReplayShardActor(shard, maxInsertWait, incarnation));
+    }
 
     protected override bool TryInsert(InsertSequences m)
     {

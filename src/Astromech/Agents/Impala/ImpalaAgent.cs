@@ -77,7 +77,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
         var q = _queue;
         if (q is null || q.IsAddingCompleted) return false;
         try { return q.TryAdd(unroll, millisecondsTimeout); }
-        catch (ObjectDisposedException) { return false; }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException) { return false; } // the run ended between the check and the add
     }
 
     /// <summary>Unrolls waiting for the learner.</summary>
