@@ -354,6 +354,7 @@ public class CliTests
         string pbtDir = Path.Combine(dir, "pbt");
         string cfg = WriteJson(dir, """
             {"algo": "ppo", "env": "CartPole-v1", "population": 2, "ready_interval": 512, "total_steps": 1024, "eval_episodes": 2,
+             "final_eval_episodes": 3, "final_eval_seed": 4321,
              "hyperparameters": {"kickstart_lambda": {"min": 0.1, "max": 2}},
              "agent": {"n_steps": 256, "num_envs": 2, "batch_size": 64, "n_epochs": 1, "kickstart_schedule": "pbt"}}
             """);
@@ -363,6 +364,20 @@ public class CliTests
         foreach (var f in new[] { "pbt_trace.csv", "lineage.json", "pbt_summary.json", "pbt_kickstart_lambda.png", "pbt_scores.png" })
             Assert.True(File.Exists(Path.Combine(pbtDir, f)), f);
         Assert.Equal(1 + 2 * 2, File.ReadAllLines(Path.Combine(pbtDir, "pbt_trace.csv")).Length);
+        // final_eval_episodes: the best member is chosen on 3 fresh episodes from seed 4321, the numbers astromech eval gives.
+        var pbtSummary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(pbtDir, "pbt_summary.json")))!;
+        Assert.Equal("final_eval", (string)pbtSummary["selection"]!);
+        var finals = pbtSummary["final_eval_scores"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(2, finals.Length);
+        int chosen = (int)pbtSummary["best_member"]!;
+        Assert.Equal(finals.Max(), finals[chosen]);
+        Assert.Contains("final evaluation (3 episodes, seed 4321", pbtOut);
+        for (int m = 0; m < 2; m++)
+        {
+            (code, var memberEval, err) = CliRunner.Run("eval", Path.Combine(pbtDir, $"member-{m}", "checkpoint.ckpt"), "--episodes", "3", "--seed", "4321");
+            Assert.True(code == 0, err);
+            Assert.Equal(finals[m], (double)System.Text.Json.Nodes.JsonNode.Parse(memberEval)!["mean_return"]!, 9);
+        }
 
         // train --lambda pbt: every member starts at λ₀ (0.5) and λ stays in [λ₀/100, 2λ₀]; both members are scored on the
         // 2 evaluation episodes asked for.
