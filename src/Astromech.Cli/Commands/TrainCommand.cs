@@ -51,7 +51,8 @@ internal static class TrainCommand
             // Acrobot in bench/README.md ("more exploration and held-out final selection", configs/pbt/ppo-Acrobot-v1-kickstart-explore.json):
             // every member starts at λ₀; λ lives on a log scale in [λ₀/10⁴, 2·λ₀]; 25 ready points (steps/25 unless
             // --ready-interval), at each the bottom half copies the top half and resamples λ with probability 0.5
-            // (otherwise ×0.8/×1.2); members are ranked on the same evaluation episodes (100 unless --eval-episodes);
+            // (otherwise ×0.8/×1.2); members are ranked on the same 500 evaluation episodes (--eval-episodes; 500 Acrobot
+            // episodes take about a second, lower it for envs with long episodes);
             // the best member is chosen on 1,000 held-out episodes (--final-eval-episodes; 0 = by the last ready point).
             var agentJson = ConfigBinder.ToJson(config);
             if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
@@ -63,7 +64,7 @@ internal static class TrainCommand
                 ReadyInterval = a.GetLong("ready-interval", 1) ?? Math.Max(1, steps / 25),
                 TotalSteps = steps,
                 Seed = seed,
-                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 100,
+                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 500,
                 EvalSeed = Astromech.Training.Pbt.PbtEvalSeed.Shared,
                 Explore = Astromech.Training.Pbt.PbtExplore.Resample,
                 ResampleProbability = 0.5,
