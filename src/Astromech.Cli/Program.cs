@@ -16,7 +16,7 @@ namespace Astromech.Cli
                               [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]...
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
                               [--resume CHECKPOINT] [--actors N] [--no-progress]
-                              [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N]]
+                              [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
               astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]

@@ -27,6 +27,7 @@ public class CliTests
     [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--kickstart", "/nonexistent/teacher.ckpt", "--lambda", "lots" }, "--lambda")]
     [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--lambda", "pbt" }, "--kickstart")]
     [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--population", "4" }, "--lambda pbt")]
+    [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--final-eval-episodes", "100" }, "--lambda pbt")]
     [InlineData(new[] { "train", "--algo", "ppo", "--env", "Acrobot-v1", "--set", "kickstart_schedule=cosine" }, "kickstart_schedule")]
     [InlineData(new[] { "pbt" }, "--config")]
     [InlineData(new[] { "pbt", "--config", "/nonexistent/pbt.json" }, "/nonexistent/pbt.json")]
@@ -356,6 +357,7 @@ public class CliTests
         string pbtDir = Path.Combine(dir, "pbt");
         string cfg = WriteJson(dir, """
             {"algo": "ppo", "env": "CartPole-v1", "population": 2, "ready_interval": 512, "total_steps": 1024, "eval_episodes": 2,
+             "final_eval_episodes": 3, "final_eval_seed": 4321,
              "hyperparameters": {"kickstart_lambda": {"min": 0.1, "max": 2}},
              "agent": {"n_steps": 256, "num_envs": 2, "batch_size": 64, "n_epochs": 1, "kickstart_schedule": "pbt"}}
             """);
@@ -365,13 +367,27 @@ public class CliTests
         foreach (var f in new[] { "pbt_trace.csv", "lineage.json", "pbt_summary.json", "pbt_kickstart_lambda.png", "pbt_scores.png" })
             Assert.True(File.Exists(Path.Combine(pbtDir, f)), f);
         Assert.Equal(1 + 2 * 2, File.ReadAllLines(Path.Combine(pbtDir, "pbt_trace.csv")).Length);
+        // final_eval_episodes: the best member is chosen on 3 fresh episodes from seed 4321, the numbers astromech eval gives.
+        var pbtSummary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(pbtDir, "pbt_summary.json")))!;
+        Assert.Equal("final_eval", (string)pbtSummary["selection"]!);
+        var finals = pbtSummary["final_eval_scores"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(2, finals.Length);
+        int chosen = (int)pbtSummary["best_member"]!;
+        Assert.Equal(finals.Max(), finals[chosen]);
+        Assert.Contains("final evaluation (3 episodes, seed 4321", pbtOut);
+        for (int m = 0; m < 2; m++)
+        {
+            (code, var memberEval, err) = CliRunner.Run("eval", Path.Combine(pbtDir, $"member-{m}", "checkpoint.ckpt"), "--episodes", "3", "--seed", "4321");
+            Assert.True(code == 0, err);
+            Assert.Equal(finals[m], (double)System.Text.Json.Nodes.JsonNode.Parse(memberEval)!["mean_return"]!, 9);
+        }
 
-        // train --lambda pbt: every member starts at λ₀ (0.5) and λ stays in [λ₀/100, 2λ₀]; both members are scored on the
-        // 2 evaluation episodes asked for.
+        // train --lambda pbt: every member starts at λ₀ (0.5) and λ stays in [λ₀/10⁴, 2λ₀]; both members are scored on the
+        // 2 evaluation episodes asked for, and the best is chosen on the 4 held-out episodes asked for.
         string shortcut = Path.Combine(dir, "pbt-shortcut");
         (code, _, err) = CliRunner.Run("train", "--algo", "ppo", "--env", "CartPole-v1", "--steps", "1536", "--out", shortcut,
             "--eval-episodes", "2", "--no-progress", "--kickstart", Path.Combine(student, "checkpoint.ckpt"), "--set", "kickstart_lambda=0.5",
-            "--lambda", "pbt", "--population", "2", "--ready-interval", "512", "--set", "n_steps=256", "--set", "num_envs=2",
+            "--lambda", "pbt", "--population", "2", "--ready-interval", "512", "--final-eval-episodes", "4", "--set", "n_steps=256", "--set", "num_envs=2",
             "--set", "lr_anneal=false", "--set", "clip_range_anneal=false");
         Assert.True(code == 0, err);
         var trace = File.ReadAllLines(Path.Combine(shortcut, "pbt_trace.csv"));
@@ -380,8 +396,12 @@ public class CliTests
         double Num(string v) => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(3 * 2, rows.Count);
         Assert.All(rows.Where(r => r[0] == "0"), r => Assert.Equal(0.5, Num(r[7])));
-        Assert.All(rows, r => Assert.InRange(Num(r[8]), 0.005, 1.0));
+        Assert.All(rows, r => Assert.InRange(Num(r[8]), 0.5e-4, 1.0));
         Assert.All(rows, r => Assert.Equal("2", r[5]));
         Assert.Contains(rows, r => r[6] != ""); // a population of 2 exploits at every ready point before the last
+        var shortcutSummary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(shortcut, "pbt_summary.json")))!;
+        Assert.Equal("final_eval", (string)shortcutSummary["selection"]!);
+        Assert.Equal(4, (int)shortcutSummary["final_eval_episodes"]!);
+        Assert.Equal(2, shortcutSummary["final_eval_scores"]!.AsArray().Count);
     }
 }

@@ -59,7 +59,10 @@ internal static class PbtCommand
         Console.WriteLine($"pbt: {options.Population} × {algo.Name} on {envId}, {options.TotalSteps:N0} steps each, ready every {options.ReadyInterval:N0}, " +
                           $"exploit {options.Exploit}, explore {options.Explore}, searching {string.Join(", ", space.Select(h => h.Key))}");
         var result = PbtRunner.Run(options, space, trainer, outDir, quiet ? null : Console.WriteLine);
-        Console.WriteLine($"best member: #{result.Best}, {(options.Score == PbtScoreSource.TrainMean ? "last-100 training mean" : "evaluation")} {result.BestScore.Mean:F2} ± {result.BestScore.Std:F2} " +
+        string chosenBy = result.FinalScores is not null
+            ? $"final evaluation ({options.FinalEvalEpisodes} episodes, seed {options.FinalEvalSeed}; the last ready point ranked #{result.LastReadyBest} first)"
+            : options.Score == PbtScoreSource.TrainMean ? "last-100 training mean" : "evaluation";
+        Console.WriteLine($"best member: #{result.Best}, {chosenBy} {result.BestScore.Mean:F2} ± {result.BestScore.Std:F2} " +
                           $"({string.Join(", ", result.Members[result.Best].Hyperparameters.Select(kv => $"{kv.Key} {kv.Value:G4}"))})");
         Console.WriteLine($"  trace:   {Path.Combine(outDir, "pbt_trace.csv")}, {Path.Combine(outDir, "lineage.json")}");
         Console.WriteLine($"  plots:   {string.Join(", ", space.Select(h => Path.Combine(outDir, $"pbt_{h.Key}.png")))}, {Path.Combine(outDir, "pbt_scores.png")}");

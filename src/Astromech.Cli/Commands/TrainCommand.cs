@@ -12,7 +12,7 @@ internal static class TrainCommand
     {
         var a = CliArgs.Parse(argv, "train",
             new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads",
-                    "kickstart", "lambda", "population", "ready-interval", "actors" },
+                    "kickstart", "lambda", "population", "ready-interval", "final-eval-episodes", "actors" },
             new[] { "no-progress" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
@@ -47,10 +47,13 @@ internal static class TrainCommand
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         if (lambdaPbt)
         {
-            // --lambda pbt: a population that evolves λ by PBT; everything else as given. Every member starts at λ₀; λ lives on
-            // a log scale in [λ₀/100, 2·λ₀] (×0.8 steps alone take ten ready points from λ₀ to λ₀/10) and an exploring member
-            // resamples it from that range with probability 0.25; members are ranked on the same evaluation episodes
-            // (100 unless --eval-episodes), which the Acrobot measurements in bench/README.md needed to tell members apart.
+            // --lambda pbt: a population that evolves λ by PBT; everything else as given. The schedule is the one measured on
+            // Acrobot in bench/README.md ("more exploration and held-out final selection", configs/pbt/ppo-Acrobot-v1-kickstart-explore.json):
+            // every member starts at λ₀; λ lives on a log scale in [λ₀/10⁴, 2·λ₀]; 25 ready points (steps/25 unless
+            // --ready-interval), at each the bottom half copies the top half and resamples λ with probability 0.5
+            // (otherwise ×0.8/×1.2); members are ranked on the same 500 evaluation episodes (--eval-episodes; 500 Acrobot
+            // episodes take about a second, lower it for envs with long episodes);
+            // the best member is chosen on 1,000 held-out episodes (--final-eval-episodes; 0 = by the last ready point).
             var agentJson = ConfigBinder.ToJson(config);
             if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
                 throw new CliException("train: --lambda pbt evolves the kickstarting weight, but no teacher is given (--kickstart TEACHER.ckpt)");
@@ -58,19 +61,21 @@ internal static class TrainCommand
             var pbt = new Astromech.Training.Pbt.PbtOptions
             {
                 Population = a.GetInt("population", 2) ?? 4,
-                ReadyInterval = a.GetLong("ready-interval", 1) ?? Math.Max(1, steps / 10),
+                ReadyInterval = a.GetLong("ready-interval", 1) ?? Math.Max(1, steps / 25),
                 TotalSteps = steps,
                 Seed = seed,
-                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 100,
+                EvalEpisodes = a.GetInt("eval-episodes", 1) ?? 500,
                 EvalSeed = Astromech.Training.Pbt.PbtEvalSeed.Shared,
                 Explore = Astromech.Training.Pbt.PbtExplore.Resample,
-                ResampleProbability = 0.25,
+                ResampleProbability = 0.5,
+                TruncationFraction = 0.5,
+                FinalEvalEpisodes = a.GetInt("final-eval-episodes", 0) ?? 1000,
             };
-            var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", lambda0 / 100, 2 * lambda0, Log: true, Initial: lambda0) };
+            var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", lambda0 / 1e4, 2 * lambda0, Log: true, Initial: lambda0) };
             return PbtCommand.RunPopulation(algo, envId, envArgs, agentJson, pbt, space, outDir, a.Flag("no-progress"));
         }
-        if (a.Get("population") is not null || a.Get("ready-interval") is not null)
-            throw new CliException("train: --population and --ready-interval apply only with --lambda pbt (or use astromech pbt --config FILE)");
+        if (a.Get("population") is not null || a.Get("ready-interval") is not null || a.Get("final-eval-episodes") is not null)
+            throw new CliException("train: --population, --ready-interval and --final-eval-episodes apply only with --lambda pbt (or use astromech pbt --config FILE)");
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
 
         var options = new TrainerOptions

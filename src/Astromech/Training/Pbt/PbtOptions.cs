@@ -67,6 +67,16 @@ public sealed record PbtOptions : IValidatableConfig
     /// <summary><c>member</c> (default): each member is evaluated on its own episodes; <c>shared</c>: all members on the same ones.</summary>
     public PbtEvalSeed EvalSeed { get; init; } = PbtEvalSeed.Member;
     public int Seed { get; init; } = 0;
+    /// <summary>
+    /// Deterministic episodes every final member is evaluated on after the last ready point, to choose the run's best member
+    /// (held-out model selection). 0 (default): the last ready point's scores choose, as they rank the members for exploit.
+    /// Those scores picked the maximum of several noisy estimates, so the chosen member is on average worse than its score
+    /// says (winner's curse); a fresh evaluation on other episodes is an unbiased estimate of each member.
+    /// </summary>
+    [ConfigRange(0, 1_000_000)] public int FinalEvalEpisodes { get; init; } = 0;
+    /// <summary>Seed of the final evaluation's episodes, the same for every member. Keep it apart from the seed of any test
+    /// evaluation of the result (an evaluation seeds its env copy i with seed + i, i &lt; 16), or selection sees the test episodes.</summary>
+    public int FinalEvalSeed { get; init; } = 424_242;
 
     public IEnumerable<string> Validate()
     {

@@ -40,21 +40,32 @@ public interface IPbtMemberTrainer
     /// <summary>Copies the state of each pair's source into its destination, all at once: a member may be a source
     /// and a destination in the same call, and every destination receives its source's state from before the call.</summary>
     void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies);
+
+    /// <summary>Evaluates the member's current state deterministically on <paramref name="episodes"/> episodes from
+    /// <paramref name="seed"/>, without training it (the final held-out selection, <see cref="PbtOptions.FinalEvalEpisodes"/>).</summary>
+    PbtScore Evaluate(PbtMember member, int episodes, int seed);
 }
 
 /// <summary>One row of the hyperparameter/score trace: a member at a ready point, and whom it copied there (if anyone).</summary>
 public sealed record PbtTraceRow(int Generation, long Step, int Member, PbtScore Score, IReadOnlyDictionary<string, double> Hyperparameters,
     int? CopiedFrom, IReadOnlyDictionary<string, double>? NewHyperparameters);
 
-public sealed record PbtResult(IReadOnlyList<PbtMember> Members, IReadOnlyList<PbtTraceRow> Trace, int Best, PbtScore BestScore);
+/// <param name="Best">The chosen member: by the final evaluation when there is one, else by the last ready point's scores.</param>
+/// <param name="BestScore">The score it was chosen by.</param>
+/// <param name="FinalScores">Every member's final held-out evaluation (by member id), or null without one (final_eval_episodes = 0).</param>
+/// <param name="LastReadyBest">The member the last ready point ranked best (the choice without a final evaluation).</param>
+public sealed record PbtResult(IReadOnlyList<PbtMember> Members, IReadOnlyList<PbtTraceRow> Trace, int Best, PbtScore BestScore,
+    IReadOnlyList<PbtScore>? FinalScores = null, int LastReadyBest = -1);
 
 /// <summary>
 /// Population-based training (Jaderberg et al. 2017) over any learner behind <see cref="IPbtMemberTrainer"/>:
 /// every member trains ready_interval env steps (round-robin one after another, or on worker threads), is scored,
 /// and then the exploit step lets worse members copy the state and hyperparameters of better ones, and the explore
 /// step perturbs or resamples the copied hyperparameters. Generations are synchronous, and exploit/explore draw from
-/// one RNG seeded by the options, so a seeded run with deterministic members is repeatable. Writes pbt_trace.csv,
-/// lineage.json, pbt_summary.json and one plot per hyperparameter plus the scores (PNG) into the output folder.
+/// one RNG seeded by the options, so a seeded run with deterministic members is repeatable. After the last ready point the
+/// best member is the one that ranked first there or, with final_eval_episodes &gt; 0, the one with the best mean on a fresh
+/// shared evaluation (held-out model selection). Writes pbt_trace.csv, lineage.json, pbt_summary.json and one plot per
+/// hyperparameter plus the scores (PNG) into the output folder.
 /// </summary>
 public static class PbtRunner
 {
@@ -109,12 +120,29 @@ public static class PbtRunner
             }
             log?.Invoke($"ready point {g + 1}/{generations} at {until:N0} steps: " + string.Join("  ", members.Select(m =>
                 $"#{m.Id} {scores[m.Id].Mean:F1}{(donors[m.Id] is int d ? $"←#{d}" : "")}")));
-            WriteOutputs(outDir, space, trace, lineage, members, scores, last);
+            WriteOutputs(outDir, space, trace, lineage, members);
         }
-        var final = trace.Where(r => r.Generation == generations - 1).ToList();
-        var best = final.OrderByDescending(r => r.Score.Mean).ThenBy(r => r.Member).First();
-        return new PbtResult(members, trace, best.Member, best.Score);
+        var lastScores = trace.Where(r => r.Generation == generations - 1).OrderBy(r => r.Member).Select(r => r.Score).ToArray();
+        int lastBest = BestOf(lastScores);
+        PbtScore[]? finalScores = null;
+        if (o.FinalEvalEpisodes > 0)
+        {
+            finalScores = new PbtScore[members.Count];
+            if (o.Workers <= 1) foreach (var m in members) finalScores[m.Id] = trainer.Evaluate(m, o.FinalEvalEpisodes, o.FinalEvalSeed);
+            else Parallel.ForEach(members, new ParallelOptions { MaxDegreeOfParallelism = o.Workers },
+                m => finalScores[m.Id] = trainer.Evaluate(m, o.FinalEvalEpisodes, o.FinalEvalSeed));
+            log?.Invoke($"final evaluation ({o.FinalEvalEpisodes} episodes, seed {o.FinalEvalSeed}): " + string.Join("  ", members.Select(m =>
+                $"#{m.Id} {finalScores[m.Id].Mean:F2}")));
+        }
+        int best = finalScores is null ? lastBest : BestOf(finalScores);
+        var result = new PbtResult(members, trace, best, (finalScores ?? lastScores)[best], finalScores, lastBest);
+        WriteSummary(outDir, o, members, lastScores, result);
+        return result;
     }
+
+    /// <summary>The index of the highest mean; ties go to the lower index.</summary>
+    public static int BestOf(IReadOnlyList<PbtScore> scores) =>
+        Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i].Mean).ThenBy(i => i).First();
 
     private static PbtScore Slice(IPbtMemberTrainer trainer, PbtMember m, long until)
     {
@@ -132,7 +160,7 @@ public static class PbtRunner
     }
 
     private static void WriteOutputs(string outDir, IReadOnlyList<HyperparameterRange> space, List<PbtTraceRow> trace, JsonArray lineage,
-        List<PbtMember> members, PbtScore[] scores, bool last)
+        List<PbtMember> members)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder("generation,step,member,score_mean,score_std,score_episodes,copied_from");
@@ -149,16 +177,31 @@ public static class PbtRunner
         AtomicFile.WriteAllText(Path.Combine(outDir, "pbt_trace.csv"), sb.ToString());
         RunDirectory.WriteJsonAtomic(Path.Combine(outDir, "lineage.json"), lineage.DeepClone());
         PbtPlot.SaveAll(outDir, space.Select(h => h.Key).ToList(), trace, members.Count);
-        if (!last) return;
-        int best = Enumerable.Range(0, scores.Length).OrderByDescending(i => scores[i].Mean).ThenBy(i => i).First();
-        RunDirectory.WriteJsonAtomic(Path.Combine(outDir, "pbt_summary.json"), new JsonObject
+    }
+
+    /// <summary>pbt_summary.json: the chosen member and how it was chosen. best_score is the score it was chosen by (the final
+    /// evaluation's mean when there is one); scores are the last ready point's; final_eval_* are present with a final evaluation.</summary>
+    private static void WriteSummary(string outDir, PbtOptions o, List<PbtMember> members, PbtScore[] lastScores, PbtResult r)
+    {
+        var summary = new JsonObject
         {
-            ["best_member"] = best,
-            ["best_score"] = scores[best].Mean,
-            ["best_hyperparameters"] = Json(members[best].Hyperparameters),
-            ["best_dir"] = members[best].Dir,
-            ["scores"] = new JsonArray(scores.Select(s => (JsonNode)s.Mean).ToArray()),
-            ["mean_score"] = scores.Average(s => s.Mean),
-        });
+            ["best_member"] = r.Best,
+            ["best_score"] = r.BestScore.Mean,
+            ["best_hyperparameters"] = Json(members[r.Best].Hyperparameters),
+            ["best_dir"] = members[r.Best].Dir,
+            ["selection"] = r.FinalScores is null ? "last_ready_point" : "final_eval",
+            ["scores"] = new JsonArray(lastScores.Select(s => (JsonNode)s.Mean).ToArray()),
+            ["mean_score"] = lastScores.Average(s => s.Mean),
+            ["last_ready_point_best_member"] = r.LastReadyBest,
+        };
+        if (r.FinalScores is { } f)
+        {
+            summary["final_eval_episodes"] = o.FinalEvalEpisodes;
+            summary["final_eval_seed"] = o.FinalEvalSeed;
+            summary["final_eval_scores"] = new JsonArray(f.Select(s => (JsonNode)s.Mean).ToArray());
+            summary["final_eval_stds"] = new JsonArray(f.Select(s => (JsonNode)s.Std).ToArray());
+            summary["final_eval_mean"] = f.Average(s => s.Mean);
+        }
+        RunDirectory.WriteJsonAtomic(Path.Combine(outDir, "pbt_summary.json"), summary);
     }
 }

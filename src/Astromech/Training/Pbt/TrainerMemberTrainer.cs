@@ -97,6 +97,21 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
         return new PbtScore(summary.EvalMeanReturn, summary.EvalStdReturn, summary.EvalEpisodes);
     }
 
+    /// <summary>Loads the member's checkpoint into a fresh agent (without its teachers, as <c>astromech eval</c> does) and runs
+    /// <paramref name="episodes"/> deterministic episodes from <paramref name="seed"/>: the same numbers as
+    /// <c>astromech eval CHECKPOINT --episodes N --seed S</c>.</summary>
+    public PbtScore Evaluate(PbtMember member, int episodes, int seed)
+    {
+        string path = CheckpointOf(member);
+        if (!File.Exists(path)) throw new InvalidOperationException($"PBT member {member.Id} has no checkpoint to evaluate ({path}); it never trained");
+        var ckpt = CheckpointFile.Read(path);
+        using var agent = _create(Astromech.Agents.Kickstarting.Teacher.WithoutTeachers(ConfigFor(member)), seed);
+        agent.Load(ckpt);
+        long steps = (long)ckpt.GetJsonNode("trainer/meta")["env_steps"]!;
+        var r = Evaluator.Run(agent, _makeEnv, episodes, seed, new Progress(steps, steps));
+        return new PbtScore(r.MeanReturn, r.StdReturn, r.Returns.Length);
+    }
+
     public void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies)
     {
         // Read every source first: a member may be a source and a destination in the same round.

@@ -93,6 +93,68 @@ public class PbtTests
             var snapshot = copies.Select(c => Weights[c.From.Id]).ToArray();
             for (int i = 0; i < copies.Count; i++) Weights[copies[i].To.Id] = snapshot[i];
         }
+
+        public PbtScore Evaluate(PbtMember m, int episodes, int seed) { lock (Weights) return new PbtScore(Weights[m.Id], 0.1, episodes); }
+    }
+
+    /// <summary>Members whose true quality is their hyperparameter x, but whose ready-point scores rank them the other way
+    /// round (a stand-in for ranking noise); the final evaluation measures x itself and records how it was asked.</summary>
+    private sealed class MisrankedMembers : IPbtMemberTrainer
+    {
+        public readonly List<(int Member, int Episodes, int Seed)> Evaluations = new();
+        public PbtScore TrainSlice(PbtMember m, long untilStep) => new(-m.Hyperparameters["x"], 0.1, 10);
+        public void CopyStates(IReadOnlyList<(PbtMember From, PbtMember To)> copies) { }
+        public PbtScore Evaluate(PbtMember m, int episodes, int seed)
+        {
+            lock (Evaluations) Evaluations.Add((m.Id, episodes, seed));
+            return new PbtScore(m.Hyperparameters["x"], 0.2, episodes);
+        }
+    }
+
+    [Fact]
+    public void FinalEvaluationChoosesTheBestMemberOnFreshEpisodesAndTheSummaryRecordsBothChoices()
+    {
+        using var dir = new TempDir();
+        var space = new[] { new HyperparameterRange("x", 0, 1) }; // no initial value: every member draws its own x
+        // One ready point (the last), so nobody copies and each member keeps its drawn x.
+        var o = new PbtOptions { Population = 4, ReadyInterval = 100, TotalSteps = 100, Seed = 3, FinalEvalEpisodes = 250, FinalEvalSeed = 91 };
+        foreach (int workers in new[] { 1, 3 })
+        {
+            var members = new MisrankedMembers();
+            string outDir = Path.Combine(dir.Path, $"w{workers}");
+            var r = PbtRunner.Run(o with { Workers = workers }, space, members, outDir);
+            var x = r.Members.Select(m => m.Hyperparameters["x"]).ToArray();
+            Assert.Equal(4, x.Distinct().Count());
+            int truest = Array.IndexOf(x, x.Max()), lowest = Array.IndexOf(x, x.Min());
+            Assert.Equal(lowest, r.LastReadyBest);   // the ready point ranked the worst member first
+            Assert.Equal(truest, r.Best);            // the final evaluation chose the best one
+            Assert.Equal(x.Max(), r.BestScore.Mean);
+            Assert.Equal(x, r.FinalScores!.Select(s => s.Mean).ToArray());
+            // Every member evaluated once, on the same episodes: the configured count and seed.
+            Assert.Equal(new[] { 0, 1, 2, 3 }, members.Evaluations.Select(e => e.Member).OrderBy(i => i));
+            Assert.All(members.Evaluations, e => Assert.Equal((250, 91), (e.Episodes, e.Seed)));
+
+            var summary = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "pbt_summary.json")))!;
+            Assert.Equal("final_eval", (string)summary["selection"]!);
+            Assert.Equal(truest, (int)summary["best_member"]!);
+            Assert.Equal(lowest, (int)summary["last_ready_point_best_member"]!);
+            Assert.Equal(x.Max(), (double)summary["best_score"]!);
+            Assert.Equal(x, summary["final_eval_scores"]!.AsArray().Select(v => (double)v!).ToArray());
+            Assert.Equal(x.Select(v => -v).ToArray(), summary["scores"]!.AsArray().Select(v => (double)v!).ToArray());
+            Assert.Equal(250, (int)summary["final_eval_episodes"]!);
+            Assert.Equal(91, (int)summary["final_eval_seed"]!);
+        }
+
+        // Off (the default): no member is evaluated again and the last ready point's ranking chooses, as before.
+        var plain = new MisrankedMembers();
+        var r0 = PbtRunner.Run(o with { FinalEvalEpisodes = 0 }, space, plain, Path.Combine(dir.Path, "off"));
+        Assert.Empty(plain.Evaluations);
+        Assert.Null(r0.FinalScores);
+        Assert.Equal(r0.LastReadyBest, r0.Best);
+        var s0 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(dir.Path, "off", "pbt_summary.json")))!;
+        Assert.Equal("last_ready_point", (string)s0["selection"]!);
+        Assert.Null(s0["final_eval_scores"]);
+        Assert.Equal(-r0.Members[r0.Best].Hyperparameters["x"], (double)s0["best_score"]!);
     }
 
     [Fact]
@@ -143,5 +205,7 @@ public class PbtTests
         Assert.Contains("ready_interval", e.Message);
         Assert.Contains("population", Assert.Throws<Astromech.Training.Config.ConfigException>(() =>
             Astromech.Training.Config.ConfigBinder.Bind<PbtOptions>(new[] { "population=1" })).Message);
+        Assert.Contains("final_eval_episodes", Assert.Throws<Astromech.Training.Config.ConfigException>(() =>
+            Astromech.Training.Config.ConfigBinder.Bind<PbtOptions>(new[] { "final_eval_episodes=-1" })).Message);
     }
 }

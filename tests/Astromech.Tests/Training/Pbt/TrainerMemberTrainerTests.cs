@@ -23,6 +23,7 @@ public class TrainerMemberTrainerTests
             inner.CopyStates(copies);
             for (int i = 0; i < copies.Count; i++) CopiesExact.Add(before[i].SequenceEqual(File.ReadAllBytes(inner.CheckpointOf(copies[i].To))));
         }
+        public PbtScore Evaluate(PbtMember member, int episodes, int seed) => inner.Evaluate(member, episodes, seed);
     }
 
     [Fact]
@@ -105,6 +106,10 @@ public class TrainerMemberTrainerTests
         Assert.Equal(10, a.Count);
         Assert.Equal(a.Mean, b.Mean);
         Assert.Equal(a.Std, b.Std);
+        // Evaluate (the final held-out selection) reruns exactly that evaluation from the saved checkpoint, without training.
+        var e = shared.Evaluate(m1, 10, shared.EvalSeedAt(512)!.Value);
+        Assert.Equal((a.Mean, a.Std, 10), (e.Mean, e.Std, e.Count));
+        Assert.Equal(512, (long)JsonNode.Parse(File.ReadAllText(Path.Combine(m1.Dir, "summary.json")))!["env_steps"]!);
         // With each member's own episodes the same weights score differently (member 1's run seed differs).
         var c = own.TrainSlice(m0, 512);
         var d = own.TrainSlice(m1, 512);
