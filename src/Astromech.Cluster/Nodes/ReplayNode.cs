@@ -21,9 +21,9 @@ public sealed class ReplayNode : IDisposable
     private readonly global::System.Diagnostics.Stopwatch _clock = global::System.Diagnostics.Stopwatch.StartNew();
     private (double T, long Inserted, long Sampled) _lastRates;
 
-    private readonly Func<(int Size, long Inserted, long Sampled, long Stale)> _stats;
+    private readonly Func<ReplayShardStats> _stats;
 
-    private ReplayNode(ClusterNode node, Props replayProps, Func<(int, long, long, long)> stats, ParameterStore parameters, string? metricsDir)
+    private ReplayNode(ClusterNode node, Props replayProps, Func<ReplayShardStats> stats, ParameterStore parameters, string? metricsDir)
     {
         Node = node;
         _stats = stats;
@@ -62,7 +62,7 @@ public sealed class ReplayNode : IDisposable
     {
         var shard = ShardFor(cfg, spec.ObsSize, seed);
         return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
-            new ReplayNode(node, ReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+            new ReplayNode(node, ReplayShardActor.Props(shard), () => shard.Stats,
                 new ParameterStore(), options.MetricsDir) { Shard = shard });
     }
 
@@ -73,7 +73,7 @@ public sealed class ReplayNode : IDisposable
         var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
             limiter, unchecked(seed + 104_729));
         return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
-            new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => { var s = shard.Stats; return (s.Size, s.Inserted, s.Sampled, s.StalePriorityUpdates); },
+            new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => shard.Stats,
                 new ParameterStore(), options.MetricsDir) { SequenceShard = shard });
     }
 
@@ -96,7 +96,7 @@ public sealed class ReplayNode : IDisposable
             ["replay/sampled"] = s.Sampled,
             ["replay/inserts_per_second"] = (s.Inserted - _lastRates.Inserted) / dt,
             ["replay/samples_per_second"] = (s.Sampled - _lastRates.Sampled) / dt,
-            ["replay/stale_priority_updates"] = s.Stale,
+            ["replay/stale_priority_updates"] = s.StalePriorityUpdates,
             ["replay/parameter_version"] = Parameters.Version,
         };
         _lastRates = (t, s.Inserted, s.Sampled);

@@ -74,8 +74,18 @@ internal sealed class ReplayOutageBook(string replay, string items)
         }
     }
 
+    private ReplayShardStats _last;
+
+    /// <summary>The shard's counters, one request/reply (checking its incarnation); the last known ones when it does not answer.</summary>
+    public ReplayShardStats Look(ICanTell target, TimeSpan timeout, bool tolerateOutages)
+    {
+        if (!Try<ReplayStatsReply>(target, new GetReplayStats(), timeout, tolerateOutages, out var s)) return _last;
+        Saw(s);
+        return _last = new ReplayShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
+    }
+
     /// <summary>Books a restart when the shard's incarnation changed since the last stats reply.</summary>
-    public void Saw(ReplayStatsReply s)
+    private void Saw(ReplayStatsReply s)
     {
         long before = Interlocked.Exchange(ref _incarnation, s.Incarnation);
         long lastSize = Interlocked.Exchange(ref _lastSize, s.Size);
@@ -118,7 +128,6 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
     public int PrefetchDepth { get; init; } = 2;
 
     private readonly ReplayOutageBook _book = new("replay shard", "transitions");
-    private ReplayShardStats _last;
 
     public ReplayOutageStats Outages => _book.Stats;
 
@@ -201,15 +210,7 @@ public sealed class RemoteReplayClient(ICanTell shard, TimeSpan timeout, bool to
         return 0;
     }
 
-    public ReplayShardStats Stats
-    {
-        get
-        {
-            if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
-            _book.Saw(s);
-            return _last = new ReplayShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
-        }
-    }
+    public ReplayShardStats Stats => _book.Look(shard, timeout, tolerateOutages);
 }
 
 /// <summary>
@@ -288,7 +289,6 @@ public sealed class RemoteParameterSource(ICanTell source, TimeSpan timeout, boo
 public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout, bool tolerateOutages = false) : ISequenceReplayClient, IReportsReplayOutages
 {
     private readonly ReplayOutageBook _book = new("sequence replay", "sequences");
-    private SequenceShardStats _last;
 
     public ReplayOutageStats Outages => _book.Stats;
 
@@ -316,13 +316,5 @@ public sealed class RemoteSequenceReplayClient(ICanTell shard, TimeSpan timeout,
         return 0;
     }
 
-    public SequenceShardStats Stats
-    {
-        get
-        {
-            if (!Try<ReplayStatsReply>(new GetReplayStats(), out var s)) return _last;
-            _book.Saw(s);
-            return _last = new SequenceShardStats(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates);
-        }
-    }
+    public ReplayShardStats Stats => _book.Look(shard, timeout, tolerateOutages);
 }

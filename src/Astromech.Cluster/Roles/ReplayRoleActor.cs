@@ -48,14 +48,18 @@ public abstract class ReplayRoleActor<TInsert> : ReceiveActor where TInsert : cl
             _waiting.Enqueue((m, Sender, DateTime.UtcNow)); // behind the ones already waiting
         });
         Receive<Tick>(_ => Drain());
-        Receive<GetReplayStats>(_ => Reply(Stats));
+        Receive<GetReplayStats>(_ => Reply(() =>
+        {
+            var s = ShardStats;
+            return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
+        }));
     }
 
     /// <summary>Inserts the request's items; false when the rate limiter holds them back. Throws <see cref="ArgumentException"/> for a malformed one.</summary>
     protected abstract bool TryInsert(TInsert m);
-    /// <summary>Items inserted so far (answered with every insert).</summary>
-    protected abstract long Inserted { get; }
-    protected abstract ReplayStatsReply Stats();
+    /// <summary>The hosted shard's counters (answered to stats requests; its insert count with every insert).</summary>
+    protected abstract Replay.ReplayShardStats ShardStats { get; }
+    private long Inserted => ShardStats.Inserted;
 
     /// <summary>Answers a sample request, then lets waiting inserts into the room the sample made.</summary>
     protected void ReplyToSample(Func<IAstromechMessage> sample)

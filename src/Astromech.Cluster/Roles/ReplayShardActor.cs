@@ -33,13 +33,7 @@ public sealed class ReplayShardActor : ReplayRoleActor<InsertTransitions>
     protected override bool TryInsert(InsertTransitions m) =>
         _shard.TryInsert(new TransitionBlock(m.ObsSize, m.ActSize, m.Obs, m.Actions, m.Rewards, m.Discounts, m.NextObs), m.Priorities);
 
-    protected override long Inserted => _shard.Stats.Inserted;
-
-    protected override ReplayStatsReply Stats()
-    {
-        var s = _shard.Stats;
-        return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
-    }
+    protected override ReplayShardStats ShardStats => _shard.Stats;
 
     private SampledBatch Sample(SampleRequest m)
     {

@@ -45,11 +45,5 @@ public sealed class SequenceReplayShardActor : ReplayRoleActor<InsertSequences>
         return _shard.TryInsert(_items.GetRange(0, p.Count));
     }
 
-    protected override long Inserted => _shard.Stats.Inserted;
-
-    protected override ReplayStatsReply Stats()
-    {
-        var s = _shard.Stats;
-        return new ReplayStatsReply(s.Size, s.Capacity, s.Inserted, s.Sampled, s.PriorityUpdates, s.StalePriorityUpdates, Incarnation);
-    }
+    protected override ReplayShardStats ShardStats => _shard.Stats;
 }

@@ -3,7 +3,7 @@ using Astromech.Training.Checkpoints;
 
 namespace Astromech.Replay;
 
-/// <summary>Counters of a replay shard, for logs and summary.json.</summary>
+/// <summary>Counters of a replay shard, for logs and summary.json; items are transitions (<see cref="ReplayShard"/>) or sequences (<see cref="SequenceReplayShard"/>).</summary>
 public readonly record struct ReplayShardStats(int Size, int Capacity, long Inserted, long Sampled, long PriorityUpdates, long StalePriorityUpdates);
 
 /// <summary>

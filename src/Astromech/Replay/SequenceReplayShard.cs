@@ -2,9 +2,6 @@ using Astromech.Envs;
 
 namespace Astromech.Replay;
 
-/// <summary>Size and counters of a <see cref="SequenceReplayShard"/> (counts are sequences).</summary>
-public readonly record struct SequenceShardStats(int Size, int Capacity, long Inserted, long Sampled, long PriorityUpdates, long StalePriorityUpdates);
-
 /// <summary>A sequence replay reached by learners and actors that may live elsewhere (R2D2 on a cluster).</summary>
 public interface ISequenceReplayClient
 {
@@ -13,7 +10,7 @@ public interface ISequenceReplayClient
     /// <summary>Fills <paramref name="into"/>; false when sampling is not allowed yet.</summary>
     bool TrySample(double beta, SequenceBatch into);
     int UpdatePriorities(ReadOnlySpan<int> indices, ReadOnlySpan<long> keys, ReadOnlySpan<double> priorities);
-    SequenceShardStats Stats { get; }
+    ReplayShardStats Stats { get; }
 }
 
 /// <summary>
@@ -71,7 +68,7 @@ public sealed class SequenceReplayShard : ISequenceReplayClient
         }
     }
 
-    public SequenceShardStats Stats
+    public ReplayShardStats Stats
     {
         get { lock (_gate) return new(Replay.Count, Replay.Capacity, Replay.TotalAdded, _sampled, _priorityUpdates, _stale); }
     }

@@ -83,7 +83,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
 
     private ISequenceReplayClient? _remote;
     private Parameters.IParameterPublisher? _publisher;
-    private SequenceShardStats _remoteStats;
+    private ReplayShardStats _remoteStats;
     private long _lagSum, _lagCount, _lagMax;
 
     /// <summary>
