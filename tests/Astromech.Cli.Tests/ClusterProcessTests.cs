@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Astromech.Cli.Commands;
 
@@ -17,7 +15,7 @@ public sealed class ClusterProcessTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("astromech-cluster-proc-").FullName;
     private readonly List<NodeProcess> _nodes = new();
-    private readonly int _replayPort = FreePort(), _learnerPort = FreePort();
+    private readonly int _replayPort = ClusterCommand.FreePort(), _learnerPort = ClusterCommand.FreePort();
 
     // A small, fast Ape-X run: a 32-unit network, learning from 300 transitions, 4 samples per insert.
     private static readonly string[] Run =
@@ -103,6 +101,16 @@ public sealed class ClusterProcessTests : IDisposable
     // that ends before the last node joins would leave nothing to test. Each test ends the run itself.
     private const long Budget = 1_000_000;
 
+    /// <summary>SIGKILLs the learner once its first checkpoint exists; returns the checkpoint's path and the updates it had reached.</summary>
+    private (string Checkpoint, double Updates) KillAfterFirstCheckpoint(NodeProcess learner)
+    {
+        string ckpt = Path.Combine(_dir, "checkpoint.ckpt");
+        WaitUntil(() => File.Exists(ckpt), "the learner's first checkpoint");
+        learner.Process.Kill();
+        learner.Process.WaitForExit();
+        return (ckpt, Metric("learner", "learner/updates"));
+    }
+
     private JsonObject Summary(NodeProcess learner)
     {
         Assert.True(learner.WaitForExit(TimeSpan.FromSeconds(180)), "the learner did not finish within 180 s:\n" + Tail(learner));
@@ -143,11 +151,7 @@ public sealed class ClusterProcessTests : IDisposable
         Replay();
         var learner = Learner(Budget, "--checkpoint-interval", "2000");
         var a0 = Actor(0);
-        string ckpt = Path.Combine(_dir, "checkpoint.ckpt");
-        WaitUntil(() => File.Exists(ckpt), "the learner's first checkpoint");
-        learner.Process.Kill();
-        learner.Process.WaitForExit();
-        double before = Metric("learner", "learner/updates");
+        var (ckpt, before) = KillAfterFirstCheckpoint(learner);
         var again = Learner(Budget, "--checkpoint-interval", "2000", "--resume", "auto");
         Assert.Contains(again.Lines, l => l.Contains($"resuming from {ckpt}"));
         // The resumed learner trains on with the actor that waited: its updates pass where the killed one stopped.
@@ -197,15 +201,11 @@ public sealed class ClusterProcessTests : IDisposable
         // IMPALA's learner is the seed and hosts the unroll queue. When it dies, the two actor nodes keep the cluster
         // (keep-oldest downs an oldest node that is alone), and the restarted learner joins it through an actor.
         _run = ImpalaRun;
-        int actorPort = FreePort();
+        int actorPort = ClusterCommand.FreePort();
         var learner = Learner(Budget, "--checkpoint-interval", "4000");
         var a0 = Actor(0, actorPort);
         var a1 = Actor(1);
-        string ckpt = Path.Combine(_dir, "checkpoint.ckpt");
-        WaitUntil(() => File.Exists(ckpt), "the learner's first checkpoint");
-        learner.Process.Kill();
-        learner.Process.WaitForExit();
-        double before = Metric("learner", "learner/updates");
+        var (ckpt, before) = KillAfterFirstCheckpoint(learner);
         File.Delete(Path.Combine(_dir, "nodes", "learner", "metrics.csv"));
         var again = Learner(Budget, "--checkpoint-interval", "4000", "--resume", "auto", "--seeds", $"127.0.0.1:{actorPort}");
         Assert.Contains(again.Lines, l => l.Contains($"resuming from {ckpt}"));
@@ -297,15 +297,6 @@ public sealed class ClusterProcessTests : IDisposable
         Assert.True((long)stats["sequences_added"]! > 20, stats.ToJsonString());
         Assert.NotNull(stats["policy_lag_mean"]);
         Assert.True(Metric("actor-0", "actor/blocks_inserted") > 0 && Metric("actor-1", "actor/blocks_inserted") > 0, "an actor inserted no sequences");
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int p = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return p;
     }
 
     public void Dispose()

@@ -38,18 +38,29 @@ public sealed class UnrollQueueTests(ThreeNodeCluster cluster)
         Assert.Contains("unroll field 'rewards' has 5 values", e2.Message);
     }
 
-    [Fact]
-    public void AFullQueueRefusesAndAcceptsAgainOnceTheLearnerTakesUnrolls()
+    /// <summary>
+    /// An IMPALA learner (queue capacity 2, unrolls of 4 steps × 1 env) whose run is paused before it starts, with
+    /// its unroll queue role at <paramref name="name"/> on the learner node, resolved from the actor node.
+    /// </summary>
+    private (ImpalaAgent Agent, IActorRef Queue, Astromech.Training.ConcurrentRun Run) PausedLearner(string name)
     {
         using var env = EnvRegistry.Make("CartPole-v1");
         var cfg = new ImpalaConfig { NSteps = 4, NumEnvs = 1, QueueCapacity = 2, BatchSize = 1 };
-        using var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0) { RunActorsLocally = false };
-        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), "unrolls-full-test");
-        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, "unrolls-full-test");
-        var timeout = TimeSpan.FromSeconds(20);
+        var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0) { RunActorsLocally = false };
+        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), name);
+        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, name);
         var run = new Astromech.Training.ConcurrentRun(() => EnvRegistry.Make("CartPole-v1"), 0, 0, 1_000_000);
-        run.Pause(); // the learner thread parks at its first safe point and takes nothing
+        run.Pause();
         agent.Start(run);
+        return (agent, queue, run);
+    }
+
+    [Fact]
+    public void AFullQueueRefusesAndAcceptsAgainOnceTheLearnerTakesUnrolls()
+    {
+        var (agent, queue, run) = PausedLearner("unrolls-full-test"); // the learner thread parks at its first safe point and takes nothing
+        using var _ = agent;
+        var timeout = TimeSpan.FromSeconds(20);
         try
         {
             var results = Enumerable.Range(0, 4).Select(_ => queue.Ask<UnrollAccepted>(Unroll(4, 1, 4), timeout).GetAwaiter().GetResult()).ToList();
@@ -75,15 +86,9 @@ public sealed class UnrollQueueTests(ThreeNodeCluster cluster)
     [Fact]
     public void AnUnrollSentAgainAfterALostAnswerIsNotQueuedTwice()
     {
-        using var env = EnvRegistry.Make("CartPole-v1");
-        var cfg = new ImpalaConfig { NSteps = 4, NumEnvs = 1, QueueCapacity = 2, BatchSize = 1 };
-        using var agent = new ImpalaAgent(cfg, env.ObservationSpace, env.ActionSpace, 0) { RunActorsLocally = false };
-        cluster.Learner.ActorOf(UnrollQueueActor.Props(agent), "unrolls-dup-test");
-        var queue = ThreeNodeCluster.Resolve(cluster.Actor, cluster.Learner, "unrolls-dup-test");
+        var (agent, queue, run) = PausedLearner("unrolls-dup-test"); // the learner takes nothing, so the queue's length shows what went on it
+        using var _ = agent;
         var timeout = TimeSpan.FromSeconds(20);
-        var run = new Astromech.Training.ConcurrentRun(() => EnvRegistry.Make("CartPole-v1"), 0, 0, 1_000_000);
-        run.Pause(); // the learner takes nothing, so the queue's length shows what went on it
-        agent.Start(run);
         try
         {
             UnrollAccepted Send(SubmitUnroll u) => queue.Ask<UnrollAccepted>(u, timeout).GetAwaiter().GetResult();

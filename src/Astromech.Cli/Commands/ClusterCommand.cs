@@ -106,7 +106,7 @@ internal static class ClusterCommand
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
