@@ -12,7 +12,7 @@ public sealed class SeedDiscoveryTests(ThreeNodeCluster cluster)
     {
         var learner = Akka.Cluster.Cluster.Get(cluster.Learner).SelfAddress;
         var discovery = SeedDiscovery.Parse($"config:astromech-learner={learner.Host}:{learner.Port}");
-        using var node = ReplayNode.Start(ThreeNodeCluster.Config, ThreeNodeCluster.Spec, 0, new NodeOptions { Discovery = discovery, JoinTimeout = TimeSpan.FromSeconds(60) });
+        using var node = ApexCluster.StartReplay(ThreeNodeCluster.Config, ThreeNodeCluster.Spec, 0, new NodeOptions { Discovery = discovery, JoinTimeout = TimeSpan.FromSeconds(60) });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Any(m => m.Address == node.Address && m.Status == MemberStatus.Up))
         {
@@ -25,7 +25,7 @@ public sealed class SeedDiscoveryTests(ThreeNodeCluster cluster)
     public void KubernetesDiscoveryOutsideKubernetesFailsClearlyInsteadOfHanging()
     {
         // The kubernetes-api method loads and asks for the API server, which is not here: the node gives up naming the service and why.
-        var e = Assert.Throws<ClusterJoinException>(() => ReplayNode.Start(ThreeNodeCluster.Config, ThreeNodeCluster.Spec, 0,
+        var e = Assert.Throws<ClusterJoinException>(() => ApexCluster.StartReplay(ThreeNodeCluster.Config, ThreeNodeCluster.Spec, 0,
             new NodeOptions { Discovery = SeedDiscovery.Parse("kubernetes-api:astromech-learner"), JoinTimeout = TimeSpan.FromSeconds(3) }));
         Assert.Contains("replay node: discovery (kubernetes-api) found no 'astromech-learner' node to join within 3 s (last lookup: ", e.Message);
     }

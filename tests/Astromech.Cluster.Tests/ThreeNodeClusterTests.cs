@@ -210,7 +210,7 @@ public sealed class ReplayNodeTests(ThreeNodeCluster cluster)
     {
         var cfg = ThreeNodeCluster.Config;
         var seed = Akka.Cluster.Cluster.Get(cluster.Learner).SelfAddress.ToString();
-        using var node = Astromech.Cluster.Nodes.ReplayNode.Start(cfg, ThreeNodeCluster.Spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed } });
+        using var node = Astromech.Cluster.Nodes.ApexCluster.StartReplay(cfg, ThreeNodeCluster.Spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed } });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Any(m => m.Address == node.Address && m.Status == MemberStatus.Up))
         {
@@ -245,7 +245,7 @@ public sealed class RunSpecTests(ThreeNodeCluster cluster)
         var spec = ThreeNodeCluster.Spec with { EnvId = "Acrobot-v1", ObsSize = 6, Config = Astromech.Training.Config.ConfigBinder.ToJson(other) };
         int membersBefore = Akka.Cluster.Cluster.Get(cluster.Learner).State.Members.Count;
         var e = Assert.Throws<Astromech.Cluster.Nodes.ClusterJoinException>(() =>
-            Astromech.Cluster.Nodes.ReplayNode.Start(other, spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed }, JoinTimeout = TimeSpan.FromSeconds(20) }));
+            Astromech.Cluster.Nodes.ApexCluster.StartReplay(other, spec, 0, new Astromech.Cluster.Nodes.NodeOptions { Seeds = new[] { seed }, JoinTimeout = TimeSpan.FromSeconds(20) }));
         Assert.Contains("refused", e.Message);
         Assert.Contains("env: the cluster runs CartPole-v1, this node Acrobot-v1", e.Message);
         Assert.Contains("observation size: the cluster runs 4, this node 6", e.Message);

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Astromech.Agents;
-using Astromech.Agents.ApeX;
 using Astromech.Cluster;
 using Astromech.Cluster.Nodes;
 using Astromech.Envs.Registry;
@@ -12,7 +11,7 @@ using Astromech.Training.Config;
 namespace Astromech.Cli.Commands;
 
 /// <summary>
-/// <c>astromech node --role replay|learner|actor --algo apex|impala --env ENV [--seeds HOST:PORT,...]</c>: one process of
+/// <c>astromech node --role replay|learner|actor --algo apex|impala|r2d2 --env ENV [--seeds HOST:PORT,...]</c>: one process of
 /// an Ape-X, R2D2 or IMPALA cluster. Every node of a run takes the same --algo/--env/--config/--set/--env-arg/--actors/--seed; a
 /// node whose resulting config differs is refused by the cluster, naming the difference. Ape-X's replay node (IMPALA's
 /// learner, which hosts the unroll queue) starts the cluster (no --seeds) and the others join through it. The learner trains to --steps and writes --out
@@ -25,13 +24,14 @@ internal static class NodeCommand
     private static readonly string[] CommonOptions = { "algo", "env", "config", "set", "env-arg", "actors", "seed" };
 
     /// <summary>A run's shared settings, bound the same way on every node.</summary>
-    internal sealed record ClusterRun(AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, object Config, Space ObsSpace, Space ActSpace, int Seed)
+    internal sealed record ClusterRun(AlgorithmInfo Algo, ClusterLayout Layout, string EnvId, Dictionary<string, string> EnvArgs, JsonObject Root, object Config, Space ObsSpace, Space ActSpace, int Seed)
     {
-        /// <summary>Ape-X runs around a replay node (the seed); IMPALA's learner hosts its unroll queue and is the seed itself.</summary>
-        public bool HasReplayRole => Config is ApexConfig or Agents.R2d2.R2d2Config;
-        public int Actors => Config switch { ApexConfig c => c.Actors, Agents.Impala.ImpalaConfig c => c.Actors, Agents.R2d2.R2d2Config c => c.Actors, _ => 1 };
+        /// <summary>Runs with a replay role (Ape-X, R2D2) grow around the replay node (the seed); the others' learner hosts the experience queue and is the seed itself.</summary>
+        public bool HasReplayRole => Layout.HasReplayRole;
+        public int Actors => Layout.Actors(Config);
         public RunSpec Spec => new(Algo.Name, EnvId, EnvArgs, ObsSpace.FlatSize, ActSpace is Discrete d ? d.N : ActSpace.FlatSize, ConfigBinder.ToJson(Config));
         public Func<Envs.IEnv> MakeEnv => () => EnvRegistry.Make(EnvId, EnvArgs);
+        public ClusterStart Start(NodeOptions options) => new(Config, Spec, MakeEnv, ObsSpace, ActSpace, Seed, options);
     }
 
     internal static ClusterRun BindRun(CliArgs a, string command)
@@ -39,18 +39,18 @@ internal static class NodeCommand
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
         string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo")) ?? throw new CliException($"{command}: --algo is required (apex)");
         var algo = Algorithms.Get(algoName);
-        if (algo.Name is not ("apex" or "impala" or "r2d2")) throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: apex, impala, r2d2");
+        var layout = ClusterLayouts.Find(algo.Name) ?? throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: {ClusterLayouts.Names}");
         string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env")) ?? throw new CliException($"{command}: --env is required (astromech list envs)");
         EnvRegistry.Spec(envId);
         var root = file ?? RunSetup.Preset(algo.Name, envId)?.Json ?? new JsonObject();
         var overrides = a.All("set").ToList();
-        if (a.GetInt("actors", 1) is int actors) overrides.Add($"actors={actors}");
+        if (a.GetInt("actors", 1) is int actors) overrides.Add($"{RunSetup.ActorsKey(algo)}={actors}");
         var cfg = RunSetup.BindAlgoConfig(algo, root, overrides);
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
         algo.EnsureSupports(envId, actSpace);
-        return new ClusterRun(algo, envId, envArgs, root, cfg, obsSpace, actSpace, a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0);
+        return new ClusterRun(algo, layout, envId, envArgs, root, cfg, obsSpace, actSpace, a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0);
     }
 
     public static int Run(string[] argv)
@@ -108,9 +108,7 @@ internal static class NodeCommand
 
     private static int RunReplay(ClusterRun run, NodeOptions options)
     {
-        using var node = run.Config is Agents.R2d2.R2d2Config rc
-            ? ReplayNode.StartSequences(rc, run.Spec, run.Seed, options)
-            : ReplayNode.Start((ApexConfig)run.Config, run.Spec, run.Seed, options);
+        using var node = run.Layout.StartReplay!(run.Start(options));
         Console.WriteLine($"replay node up at {node.Address} for {run.Algo.Name} on {run.EnvId} (replay: {node.PathOf(ReplayNode.ReplayName)}, parameters: {node.PathOf(ReplayNode.ParametersName)})");
         Console.Out.Flush();
         WaitForSignal(node.System);
@@ -137,17 +135,12 @@ internal static class NodeCommand
         if (prefetch is int depth)
         {
             if (depth > 8) throw new CliException($"--prefetch: {depth} is above 8 (each request in flight adds an update of priority staleness)");
-            if (run.Algo.Name != "apex") throw new CliException($"--prefetch: only the Ape-X learner prefetches batches, not {run.Algo.Name}");
+            if (!run.Layout.LearnerPrefetches)
+                throw new CliException($"--prefetch: only the {string.Join(", ", ClusterLayouts.All.Where(l => l.LearnerPrefetches).Select(l => l.Algo))} learner prefetches batches, not {run.Algo.Name}");
             if (a.Flag("no-pipeline")) throw new CliException("--prefetch needs the pipelined learner: drop --no-pipeline");
         }
         var nodeOptions = options with { MetricsDir = outDir, PipelinedLearner = !a.Flag("no-pipeline"), PrefetchDepth = prefetch ?? 2 };
-        using var learner = agent switch
-        {
-            ApexAgent apex => ApexCluster.StartLearner(apex, run.Spec, nodeOptions),
-            Agents.Impala.ImpalaAgent impala => ImpalaCluster.StartLearner(impala, run.Spec, nodeOptions),
-            Agents.R2d2.R2d2Agent r2d2 => R2d2Cluster.StartLearner(r2d2, run.Spec, nodeOptions),
-            _ => throw new CliException($"node: {run.Algo.Name} has no learner role"),
-        };
+        using var learner = run.Layout.StartLearner(agent, run.Spec, nodeOptions);
         Console.WriteLine($"learner node up at {learner.Node.Address}: training {run.Algo.Name} on {run.EnvId} for {steps:N0} env steps{(resume is null ? "" : $", resuming from {resume}")}");
         Console.Out.Flush();
         var trainer = new TrainerOptions
@@ -181,16 +174,8 @@ internal static class NodeCommand
             .Select(s => int.TryParse(s, out int i) ? i : throw new CliException($"--actor-index: '{s}' is not an integer")).ToArray();
         foreach (int i in indices)
             if (i < 0 || i >= run.Actors) throw new CliException($"--actor-index: {i} is outside the run's {run.Actors} actors (0…{run.Actors - 1}; set the count with --actors)");
-        using var node = run.Config switch
-        {
-            ApexConfig c => ApexCluster.StartActors(c, run.Spec, run.MakeEnv, ((Discrete)run.ActSpace).N, indices, run.Seed, options),
-            Agents.Impala.ImpalaConfig c => ImpalaCluster.StartActors(c, run.Spec, run.MakeEnv, run.ObsSpace, run.ActSpace, indices, run.Seed, options),
-            Agents.R2d2.R2d2Config c => R2d2Cluster.StartActors(c, run.Spec, run.MakeEnv, run.ObsSpace, ((Discrete)run.ActSpace).N, indices, run.Seed, options),
-            _ => throw new CliException($"node: {run.Algo.Name} has no actor role"),
-        };
-        string eps = run.Config is ApexConfig ac
-            ? ", ε = " + string.Join(", ", indices.SelectMany(i => ApexAgent.EpsilonsOf(ac, i)).Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))
-            : "";
+        using var node = run.Layout.StartActors(run.Start(options), indices);
+        string eps = run.Layout.DescribeActors is { } describe ? ", " + describe(run.Config, indices) : "";
         Console.WriteLine($"actor node up at {node.Node.Address}: actor(s) {string.Join(",", indices)} of {run.Actors}{eps}");
         Console.Out.Flush();
         WaitForSignal(node.Node.System, node.Stopped);

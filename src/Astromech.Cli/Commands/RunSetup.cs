@@ -83,16 +83,12 @@ internal static class RunSetup
     }
 
     /// <summary>
-    /// The config key that --actors sets: <c>actors</c> for algorithms with actor threads (apex, impala, r2d2),
-    /// <c>workers</c> for A3C; an error naming the algorithm for the ones that collect on one thread.
+    /// The config key that --actors sets, as the algorithm's descriptor declares it (<c>actors</c> for apex, impala,
+    /// r2d2; <c>workers</c> for A3C); an error naming the algorithm for the ones that collect on one thread.
     /// </summary>
-    public static string ActorsKey(AlgorithmInfo algo)
-    {
-        if (algo.ConfigType.GetProperty("Actors") is not null) return "actors";
-        if (algo.ConfigType.GetProperty("Workers") is not null) return "workers";
-        throw new CliException($"--actors: algorithm '{algo.Name}' has no actor threads (it collects experience on the trainer's thread); algorithms with actors: " +
-            string.Join(", ", Algorithms.All.Where(x => x.ConfigType.GetProperty("Actors") is not null || x.ConfigType.GetProperty("Workers") is not null).Select(x => x.Name)));
-    }
+    public static string ActorsKey(AlgorithmInfo algo) =>
+        algo.ActorCountKey ?? throw new CliException($"--actors: algorithm '{algo.Name}' has no actor threads (it collects experience on the trainer's thread); algorithms with actors: " +
+            Algorithms.NamesWith(x => x.ActorCountKey is not null));
 
     /// <summary>Binds the algorithm's keys of <paramref name="root"/> plus --set overrides onto its config record.</summary>
     public static object BindAlgoConfig(AlgorithmInfo algo, JsonObject root, IEnumerable<string> overrides) =>

@@ -20,6 +20,8 @@ namespace Astromech.Cli.Commands;
 internal static class StalenessCommand
 {
     private static readonly CultureInfo Ic = CultureInfo.InvariantCulture;
+    /// <summary>The name algorithms list in their descriptor's diagnostics to offer this command.</summary>
+    public const string Diagnostic = "staleness";
 
     public static int Run(string[] argv)
     {
@@ -31,22 +33,24 @@ internal static class StalenessCommand
         var ckpt = CheckpointFile.Read(path);
         var meta = ckpt.GetJsonNode("trainer/meta");
         string algoName = (string)meta["algo"]!;
-        if (!string.Equals(algoName, "r2d2", StringComparison.OrdinalIgnoreCase))
-            throw new CliException($"staleness: {path} is a '{algoName}' checkpoint; the ΔQ staleness diagnostic needs an 'r2d2' checkpoint (an LSTM Q-network and its sequence replay with stored states)");
         var algo = Algorithms.Get(algoName);
+        if (!algo.Diagnostics.Contains(Diagnostic))
+            throw new CliException($"staleness: {path} is a '{algoName}' checkpoint; the ΔQ staleness diagnostic needs a checkpoint of {Algorithms.NamesWith(x => x.Diagnostics.Contains(Diagnostic))} (a recurrent Q-network and its sequence replay with stored states)");
         string envId = (string)meta["env"]!;
         var envArgs = new Dictionary<string, string>();
         if (meta["env_args"] is JsonObject saved)
             foreach (var (k, v) in saved) envArgs[k] = (string)v!;
-        var cfg = (R2d2Config)ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject());
+        var config = ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject());
         long envSteps = (long)meta["env_steps"]!;
         string outDir = a.Get("out") ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
 
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs); // the agent's shapes; no env is stepped
-        using var agent = (R2d2Agent)algo.Create(cfg, obsSpace, actSpace, 0);
-        agent.Load(ckpt);
-        int replayed = agent.Replay.Count;
+        using var created = algo.Create(config, obsSpace, actSpace, 0);
+        created.Load(ckpt);
+        var agent = (IStalenessDiagnostic)created;
+        var cfg = agent.Layout;
+        int replayed = agent.ReplayCount;
         if (replayed == 0)
             throw new CliException($"staleness: {path} holds no replayed sequences (the checkpoint was saved with an empty replay, or without one); ΔQ is measured on the stored sequences");
 
@@ -60,7 +64,7 @@ internal static class StalenessCommand
         var byName = results.ToDictionary(r => r.Strategy);
         var order = PaperOrdering(results);
 
-        Console.WriteLine($"ΔQ staleness of r2d2 on {envId}: checkpoint at {envSteps:N0} env steps, {agent.Updates:N0} learner updates");
+        Console.WriteLine($"ΔQ staleness of {algo.Name} on {envId}: checkpoint at {envSteps:N0} env steps, {agent.Updates:N0} learner updates");
         Console.WriteLine($"measured {measured} of {eligible} eligible sequences ({replayed} in replay; sequence_length {cfg.SequenceLength}, overlap {cfg.Overlap}, burn_in {cfg.BurnIn})");
         Console.WriteLine("ΔQ = ‖q(ŝ_t) − q(s_t)‖₂ / |max_{a,j} q(s_j)_a|, s = true state (online network unrolled from the episode start), mean over sequences");
         Console.WriteLine("first step = step burn_in for the *_burnin strategies, step 0 otherwise; last step = the sequence's last real step");
@@ -86,7 +90,7 @@ internal static class StalenessCommand
             });
         var doc = new JsonObject
         {
-            ["algo"] = "r2d2",
+            ["algo"] = algo.Name,
             ["env"] = envId,
             ["checkpoint"] = Path.GetFullPath(path),
             ["checkpoint_env_steps"] = envSteps,
@@ -97,7 +101,7 @@ internal static class StalenessCommand
             ["sequence_length"] = cfg.SequenceLength,
             ["overlap"] = cfg.Overlap,
             ["burn_in"] = cfg.BurnIn,
-            ["trained_start_state"] = Name(cfg.StartState),
+            ["trained_start_state"] = Name(cfg.TrainedStartState),
             ["definition"] = "dq = ||q(s_hat_t) - q(s_t)||_2 / |max_{a,j} q(s_j)_a|; s = online network unrolled from the episode start, s_hat = the strategy's start state unrolled over the sequence; mean over sequences",
             ["strategies"] = strategies,
             ["paper_ordering"] = new JsonObject

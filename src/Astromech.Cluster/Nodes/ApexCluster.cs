@@ -11,6 +11,31 @@ namespace Astromech.Cluster.Nodes;
 /// </summary>
 public static class ApexCluster
 {
+    /// <summary>Ape-X's cluster layout: replay node (the seed), learner, actors.</summary>
+    public static ClusterLayout Layout { get; } = new(ApexAlgorithm.Info.Name, cfg => ((ApexConfig)cfg).Actors,
+        (agent, spec, options) => StartLearner((ApexAgent)agent, spec, options),
+        (run, indices) => StartActors((ApexConfig)run.Config, run.Spec, run.MakeEnv, ((Envs.Spaces.Discrete)run.ActionSpace).N, indices, run.Seed, run.Options))
+    {
+        StartReplay = run => StartReplay((ApexConfig)run.Config, run.Spec, run.Seed, run.Options),
+        LearnerPrefetches = true,
+        DescribeActors = (cfg, indices) => "ε = " + string.Join(", ", indices.SelectMany(i => ApexAgent.EpsilonsOf((ApexConfig)cfg, i))
+            .Select(e => e.ToString("G3", global::System.Globalization.CultureInfo.InvariantCulture))),
+    };
+
+    /// <summary>Builds the shard an Ape-X run on <paramref name="obsSize"/> observation floats uses (as the embedded agent does).</summary>
+    public static Replay.ReplayShard ShardFor(ApexConfig cfg, int obsSize, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        if (obsSize < 1) throw new ArgumentOutOfRangeException(nameof(obsSize), obsSize, "observation size must be positive");
+        var limiter = new Replay.SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
+        return new Replay.ReplayShard(new Replay.PrioritizedReplay(cfg.ReplayCapacity, obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps), limiter, unchecked(seed + 104_729));
+    }
+
+    /// <summary>Starts the replay node of an Ape-X run (a prioritized table, rate limiter and sampling RNG built from the config); without seeds it starts the cluster.</summary>
+    public static ReplayNode StartReplay(ApexConfig cfg, RunSpec spec, int seed, NodeOptions options) =>
+        ReplayNode.Start(spec, options, ShardFor(cfg, spec.ObsSize, seed));
+
     /// <summary>Starts the learner's node (its spec checked by the seeds), waits for a replay node, and points the agent's learner at it.</summary>
     public static LearnerNode StartLearner(ApexAgent agent, RunSpec spec, NodeOptions options) =>
         ClusterNode.Start("learner", spec, options, new[] { "replay" }, node =>

@@ -15,6 +15,11 @@ namespace Astromech.Cluster.Nodes;
 /// </summary>
 public static class ImpalaCluster
 {
+    /// <summary>IMPALA's cluster layout: a learner hosting the unroll queue (the seed) and actors; no replay node.</summary>
+    public static ClusterLayout Layout { get; } = new(ImpalaAlgorithm.Info.Name, cfg => ((ImpalaConfig)cfg).Actors,
+        (agent, spec, options) => StartLearner((ImpalaAgent)agent, spec, options),
+        (run, indices) => StartActors((ImpalaConfig)run.Config, run.Spec, run.MakeEnv, run.ObservationSpace, run.ActionSpace, indices, run.Seed, run.Options));
+
     /// <summary>Starts the learner's node (without seeds it starts the cluster) hosting the unroll queue and the parameter source.</summary>
     public static LearnerNode StartLearner(ImpalaAgent agent, RunSpec spec, NodeOptions options) =>
         ClusterNode.Start("learner", spec, options, Array.Empty<string>(), node =>

@@ -8,13 +8,30 @@ using Astromech.Replay;
 namespace Astromech.Cluster.Nodes;
 
 /// <summary>
-/// R2D2's roles on a cluster: a replay node (<see cref="ReplayNode.StartSequences"/>: the sequence replay with
+/// R2D2's roles on a cluster: a replay node (<see cref="StartReplay"/>: the sequence replay with
 /// stored recurrent states behind a rate limiter, plus the parameter source; the seed), a learner that samples
 /// sequence batches from it and publishes its online network after every update, and actor nodes whose
 /// sequence adders (80/40-style overlapping sequences with the LSTM state at each start) fill it.
 /// </summary>
 public static class R2d2Cluster
 {
+    /// <summary>R2D2's cluster layout: sequence replay node (the seed), learner, actors.</summary>
+    public static ClusterLayout Layout { get; } = new(R2d2Algorithm.Info.Name, cfg => ((R2d2Config)cfg).Actors,
+        (agent, spec, options) => StartLearner((R2d2Agent)agent, spec, options),
+        (run, indices) => StartActors((R2d2Config)run.Config, run.Spec, run.MakeEnv, run.ObservationSpace, ((Envs.Spaces.Discrete)run.ActionSpace).N, indices, run.Seed, run.Options))
+    {
+        StartReplay = run => StartReplay((R2d2Config)run.Config, run.Spec, run.Seed, run.Options),
+    };
+
+    /// <summary>Starts the replay node of an R2D2 run: a sequence replay shard (the agent's replay shape and priority exponent, the config's rate limiter).</summary>
+    public static ReplayNode StartReplay(R2d2Config cfg, RunSpec spec, int seed, NodeOptions options)
+    {
+        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
+            limiter, unchecked(seed + 104_729));
+        return ReplayNode.Start(spec, options, shard);
+    }
+
     public static LearnerNode StartLearner(R2d2Agent agent, RunSpec spec, NodeOptions options) =>
         ClusterNode.Start("learner", spec, options, new[] { "replay" }, node =>
         {

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Astromech.Agents.ApeX;
 using Astromech.Cluster.Roles;
 using Astromech.Parameters;
 using Astromech.Replay;
@@ -7,9 +6,9 @@ using Astromech.Replay;
 namespace Astromech.Cluster.Nodes;
 
 /// <summary>
-/// One cluster node with the <c>replay</c> role for Ape-X, normally the cluster's first node (its seed): a
-/// <see cref="ReplayShardActor"/> at <c>/user/replay</c> (a prioritized table, rate limiter and sampling RNG built
-/// from the run's <see cref="ApexConfig"/>, exactly as the embedded agent builds its own) and a
+/// One cluster node with the <c>replay</c> role, normally the cluster's first node (its seed): a shard actor at
+/// <c>/user/replay</c> (Ape-X's prioritized transitions or R2D2's sequences, each built by the algorithm's
+/// <see cref="ClusterLayout.StartReplay"/> exactly as its embedded agent builds its own) and a
 /// <see cref="ParameterSourceActor"/> at <c>/user/parameters</c>. Learners and actors reach it with
 /// <see cref="RemoteReplayClient"/> and <see cref="RemoteParameterSource"/>.
 /// </summary>
@@ -47,42 +46,15 @@ public sealed class ReplayNode : IDisposable
     /// <summary>This node's address (with the bound port when started on port 0).</summary>
     public Address Address => Node.Address;
 
-    /// <summary>Builds the shard an Ape-X run on <paramref name="obsSize"/> observation floats uses (as the embedded agent does).</summary>
-    public static ReplayShard ShardFor(ApexConfig cfg, int obsSize, int seed)
-    {
-        ArgumentNullException.ThrowIfNull(cfg);
-        if (obsSize < 1) throw new ArgumentOutOfRangeException(nameof(obsSize), obsSize, "observation size must be positive");
-        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
-        limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
-        return new ReplayShard(new PrioritizedReplay(cfg.ReplayCapacity, obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps), limiter, unchecked(seed + 104_729));
-    }
+    /// <summary>Starts a replay node serving a transition shard (Ape-X's) for the run <paramref name="spec"/>; without seeds it starts the cluster.</summary>
+    public static ReplayNode Start(RunSpec spec, NodeOptions options, ReplayShard shard) =>
+        ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
+            new ReplayNode(node, ReplayShardActor.Props(shard), () => shard.Stats, new ParameterStore(), options.MetricsDir) { Shard = shard });
 
-    /// <summary>Starts the replay node of a run described by <paramref name="spec"/>; without seeds it starts the cluster.</summary>
-    public static ReplayNode Start(ApexConfig cfg, RunSpec spec, int seed, NodeOptions options)
-    {
-        var shard = ShardFor(cfg, spec.ObsSize, seed);
-        return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
-            new ReplayNode(node, ReplayShardActor.Props(shard), () => shard.Stats,
-                new ParameterStore(), options.MetricsDir) { Shard = shard });
-    }
-
-    /// <summary>Starts the replay node of an R2D2 run: a sequence replay shard (the agent's replay shape and priority exponent, the config's rate limiter).</summary>
-    public static ReplayNode StartSequences(Agents.R2d2.R2d2Config cfg, RunSpec spec, int seed, NodeOptions options)
-    {
-        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
-        var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
-            limiter, unchecked(seed + 104_729));
-        return ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
-            new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => shard.Stats,
-                new ParameterStore(), options.MetricsDir) { SequenceShard = shard });
-    }
-
-    /// <summary>Starts a replay node for an Ape-X run on an env with <paramref name="obsSize"/> observation floats and one discrete action (tests).</summary>
-    public static ReplayNode Start(ApexConfig cfg, int obsSize, int seed, string host = "127.0.0.1", int port = 0, IEnumerable<string>? seedNodes = null)
-    {
-        var spec = new RunSpec("apex", "(unnamed)", new Dictionary<string, string>(), obsSize, 1, Training.Config.ConfigBinder.ToJson(cfg));
-        return Start(cfg, spec, seed, new NodeOptions { Host = host, Port = port, Seeds = seedNodes?.ToList() ?? new List<string>() });
-    }
+    /// <summary>Starts a replay node serving a sequence shard (R2D2's) for the run <paramref name="spec"/>; without seeds it starts the cluster.</summary>
+    public static ReplayNode Start(RunSpec spec, NodeOptions options, SequenceReplayShard shard) =>
+        ClusterNode.Start("replay", spec, options, Array.Empty<string>(), node =>
+            new ReplayNode(node, SequenceReplayShardActor.Props(shard), () => shard.Stats, new ParameterStore(), options.MetricsDir) { SequenceShard = shard });
 
     private (long, IReadOnlyDictionary<string, double>) Snapshot()
     {

@@ -17,7 +17,26 @@ namespace Astromech.Agents;
 [Flags]
 public enum ActionKinds { Discrete = 1, Continuous = 2, Both = Discrete | Continuous }
 
-/// <summary>An algorithm the CLI and tools can name: its config record type and how to build an agent.</summary>
+/// <summary>
+/// Builds a frozen teacher's policy π(·|s) from a loaded agent of this algorithm, for kickstarting (see
+/// <see cref="Kickstarting.Teacher"/>). <paramref name="temperature"/> is the softmax temperature of value-based
+/// teachers (softmax(Q/τ)); policy-based teachers ignore it.
+/// </summary>
+public delegate Func<TorchSharp.torch.Tensor, Nn.IActionDistribution> TeacherPolicyFactory(IAgent agent, double temperature);
+
+/// <summary>
+/// One short run the conformance suite (and the GC-hammer test) trains this algorithm for: a small config on an env.
+/// <paramref name="Steps"/> is the length of the GC-hammer run; the other conformance cases take shorter slices, and the
+/// checkpoint-continuation case checkpoints stream agents at Steps / 2, which must end a rollout (no experience in flight).
+/// </summary>
+public sealed record SmokeRun(Func<object> Config, string Env, long Steps);
+
+/// <summary>
+/// An algorithm's descriptor: everything the CLI, the cluster nodes, the kickstarting teacher and the conformance
+/// suite need to know about it, so none of them names an algorithm. Each algorithm declares its own in its folder
+/// (<c>Agents/Dqn/DqnAlgorithm.cs</c>) and the registry lists them. The positional part is required; the rest
+/// are optional capabilities.
+/// </summary>
 public sealed record AlgorithmInfo(
     string Name,
     string Description,
@@ -25,6 +44,21 @@ public sealed record AlgorithmInfo(
     Func<object, Space, Space, int, IAgent> Create,
     ActionKinds Actions = ActionKinds.Discrete)
 {
+    /// <summary>The config key <c>--actors</c> sets (<c>actors</c>, <c>workers</c>); null for algorithms that collect on the trainer's thread.</summary>
+    public string? ActorCountKey { get; init; }
+
+    /// <summary>How a loaded checkpoint of this algorithm teaches a kickstarted student; null when it cannot.</summary>
+    public TeacherPolicyFactory? TeacherPolicy { get; init; }
+
+    /// <summary>Why this algorithm's checkpoints cannot teach (shown when one is given as a teacher); used when <see cref="TeacherPolicy"/> is null.</summary>
+    public string? NotATeacherBecause { get; init; }
+
+    /// <summary>Named diagnostics the CLI can run on this algorithm's checkpoints (e.g. <c>staleness</c>).</summary>
+    public IReadOnlyList<string> Diagnostics { get; init; } = Array.Empty<string>();
+
+    /// <summary>Small runs for the conformance suite: one per env kind the algorithm acts in.</summary>
+    public IReadOnlyList<SmokeRun> Smoke { get; init; } = Array.Empty<SmokeRun>();
+
     /// <summary>
     /// Throws a clear error when <paramref name="envId"/>'s action space is of a kind this algorithm cannot act
     /// in (SAC on CartPole, DQN on Pendulum), naming both, before anything is built.
@@ -52,24 +86,17 @@ public sealed class UnknownAlgorithmException(string message) : ArgumentExceptio
 /// <summary>The registered algorithms, by name.</summary>
 public static class Algorithms
 {
+    // One line per algorithm; each descriptor lives in the algorithm's own folder.
     private static readonly List<AlgorithmInfo> _all = new()
     {
-        new("dqn", "DQN with switchable double Q, dueling head, n-step returns, prioritized replay, value rescaling",
-            typeof(DqnConfig), (cfg, obs, act, seed) => new DqnAgent((DqnConfig)cfg, obs, act, seed)),
-        new("a2c", "A2C: synchronous advantage actor-critic on vectorized envs (n-step/GAE returns, RMSProp)",
-            typeof(A2cConfig), (cfg, obs, act, seed) => new A2cAgent((A2cConfig)cfg, obs, act, seed), ActionKinds.Both),
-        new("ppo", "PPO: clipped surrogate, GAE, minibatch epochs, advantage normalization, optional value clipping, lr annealing",
-            typeof(PpoConfig), (cfg, obs, act, seed) => new PpoAgent((PpoConfig)cfg, obs, act, seed), ActionKinds.Both),
-        new("a3c", "A3C: asynchronous worker threads with their own env and network copies, locked updates to shared parameters",
-            typeof(A3cConfig), (cfg, obs, act, seed) => new A3cAgent((A3cConfig)cfg, obs, act, seed), ActionKinds.Both),
-        new("impala", "IMPALA: actor threads feed unrolls through a bounded queue to one learner; V-trace corrects the policy lag",
-            typeof(ImpalaConfig), (cfg, obs, act, seed) => new ImpalaAgent((ImpalaConfig)cfg, obs, act, seed), ActionKinds.Both),
-        new("sac", "SAC: soft actor-critic with twin Q, tanh-squashed Gaussian policy, learned entropy temperature, optional action noise",
-            typeof(SacConfig), (cfg, obs, act, seed) => new SacAgent((SacConfig)cfg, obs, act, seed), ActionKinds.Continuous),
-        new("r2d2", "R2D2: LSTM Q-network, actor threads feed overlapping sequences into prioritized sequence replay; burn-in, n-step double Q, value rescaling",
-            typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed)),
-        new("apex", "Ape-X DQN: actor threads with per-actor ε send n-step transitions with their own TD-error priorities to a prioritized replay; one double-Q dueling learner publishes versioned parameters",
-            typeof(ApexConfig), (cfg, obs, act, seed) => new ApexAgent((ApexConfig)cfg, obs, act, seed)),
+        DqnAlgorithm.Info,
+        A2cAlgorithm.Info,
+        PpoAlgorithm.Info,
+        A3cAlgorithm.Info,
+        ImpalaAlgorithm.Info,
+        SacAlgorithm.Info,
+        R2d2Algorithm.Info,
+        ApexAlgorithm.Info,
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;
@@ -80,9 +107,15 @@ public static class Algorithms
         _all.Add(info);
     }
 
+    /// <summary>The algorithm called <paramref name="name"/> (any case), or null.</summary>
+    public static AlgorithmInfo? Find(string name) => _all.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The names of the registered algorithms that pass <paramref name="has"/>, comma separated (for error messages).</summary>
+    public static string NamesWith(Func<AlgorithmInfo, bool> has) => string.Join(", ", _all.Where(has).Select(a => a.Name));
+
     public static AlgorithmInfo Get(string name)
     {
-        var hit = _all.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
+        var hit = Find(name);
         if (hit is not null) return hit;
         var names = _all.Select(a => a.Name).ToList();
         var near = names.OrderBy(n => Astromech.Envs.Names.EditDistance(n, name.ToLowerInvariant())).First();

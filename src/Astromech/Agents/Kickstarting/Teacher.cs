@@ -1,5 +1,4 @@
 using Astromech.Agents.ActorCritic;
-using Astromech.Agents.Dqn;
 using Astromech.Envs.Spaces;
 using Astromech.Nn;
 using Astromech.Training;
@@ -16,8 +15,8 @@ namespace Astromech.Agents.Kickstarting;
 /// give their policy head's distribution; Q-value checkpoints (DQN) give softmax(Q/τ) with τ =
 /// kickstart_temperature. Teacher and student share only the action space: the teacher's network may have
 /// any layout, and it sees the same observations as the student (it must accept their size).
-/// Recurrent checkpoints (R2D2) are not supported: a teacher would need its own recurrent state along the
-/// student's trajectories, which the feedforward learners here do not carry.
+/// Which algorithms teach, and how, is each one's descriptor's <see cref="AlgorithmInfo.TeacherPolicy"/>; the others
+/// are refused with the reason their descriptor gives (R2D2: recurrent).
 /// </summary>
 public sealed class Teacher : IDisposable
 {
@@ -69,9 +68,9 @@ public sealed class Teacher : IDisposable
         string teacherActions = (string?)meta["action_space"] ?? "?";
         if (teacherActions != studentActionSpace.ToString())
             throw new CheckpointException($"kickstarting teacher '{path}' acts in {teacherActions} but the student acts in {studentActionSpace}; teacher and student must share the action space");
-        if (algoName == "r2d2")
-            throw new CheckpointException($"kickstarting teacher '{path}' is an R2D2 (recurrent) checkpoint; teachers must be feedforward policies (a2c, ppo, a3c, impala, dqn)");
         var info = Algorithms.Get(algoName);
+        if (info.TeacherPolicy is not TeacherPolicyFactory makePolicy)
+            throw new CheckpointException($"kickstarting teacher '{path}' is a {algoName} checkpoint, which cannot teach: {info.NotATeacherBecause ?? "its descriptor declares no teacher policy"} (teachers: {Algorithms.NamesWith(a => a.TeacherPolicy is not null)})");
         var config = ConfigBinder.Bind(info.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject(), source: $"teacher '{path}' config");
         config = WithoutTeachers(config);
 
@@ -80,27 +79,7 @@ public sealed class Teacher : IDisposable
         {
             try { agent.Load(ckpt); }
             catch (CheckpointException e) { throw new CheckpointException($"kickstarting teacher '{path}' does not fit the student's env: {e.Message}"); }
-            Func<Tensor, IActionDistribution> policy;
-            switch (agent)
-            {
-                case IActorCriticAgent ac:
-                {
-                    var net = ac.Network;
-                    Freeze(net);
-                    policy = obs => net.Distribution(net.forward(obs).PolicyOut);
-                    break;
-                }
-                case DqnAgent dqn:
-                {
-                    var q = dqn.Learner.Online;
-                    Freeze(q);
-                    var tau = temperature;
-                    policy = obs => new Categorical(q.forward(obs).div(Scalars.Of(tau)));
-                    break;
-                }
-                default:
-                    throw new CheckpointException($"kickstarting teacher '{path}': a {algoName} checkpoint cannot teach (teachers: a2c, ppo, a3c, impala, dqn)");
-            }
+            var policy = makePolicy(agent, temperature);
             return new Teacher(path, agent, policy);
         }
         catch
@@ -114,12 +93,6 @@ public sealed class Teacher : IDisposable
     /// never needs the teachers it once learned from.</summary>
     public static object WithoutTeachers(object config) =>
         config is OnPolicyConfig { KickstartTeachers.Length: > 0 } oc ? oc with { KickstartTeachers = Array.Empty<string>(), KickstartWeights = Array.Empty<double>(), KickstartTasks = Array.Empty<int>(), KickstartTaskIndex = -1, RlLossWeight = 1.0 } : config;
-
-    private static void Freeze(nn.Module module)
-    {
-        module.eval();
-        foreach (var p in module.parameters()) p.requires_grad = false;
-    }
 
     public void Dispose() => _agent.Dispose();
 }

@@ -119,3 +119,20 @@ public static class QStaleness
         return (h, c);
     }
 }
+
+/// <summary>The sequence layout a staleness measurement ran over: sequence length, overlap and burn-in, and the start state the agent trains from.</summary>
+public sealed record SequenceLayout(int SequenceLength, int Overlap, int BurnIn, StartState TrainedStartState);
+
+/// <summary>
+/// An agent the <c>staleness</c> diagnostic can measure (its descriptor lists "staleness" in
+/// <see cref="AlgorithmInfo.Diagnostics"/>): a recurrent Q-network trained from a sequence replay that stores the
+/// actors' recurrent states. R2D2 is one; any recurrent replay agent can be.
+/// </summary>
+public interface IStalenessDiagnostic
+{
+    SequenceLayout Layout { get; }
+    /// <summary>Sequences in replay now.</summary>
+    int ReplayCount { get; }
+    long Updates { get; }
+    IReadOnlyList<StalenessResult> MeasureStaleness(int maxSequences = 256);
+}
