@@ -94,8 +94,17 @@ public sealed class ApexActor : IDisposable
         _episodes.Record(_env);
     }
 
-    /// <summary>|δ| of every block row under the local online and target networks (the initial priorities).</summary>
-    public void ComputePriorities() => DqnLearner.AbsTdErrors(_dqn, Online, Target, Block, _priorities);
+    /// <summary>
+    /// |δ| of every block row under the local online and target networks (the initial priorities). A non-finite one (a NaN
+    /// reward, a diverged network) stops the actor with <see cref="Training.NonFiniteLossException"/> naming it, before it
+    /// can reach the replay's sum tree.
+    /// </summary>
+    public void ComputePriorities()
+    {
+        DqnLearner.AbsTdErrors(_dqn, Online, Target, Block, _priorities);
+        foreach (float p in Priorities)
+            if (!float.IsFinite(p)) throw new Training.NonFiniteLossException(ApexAlgorithm.Info.Name, -1, ParameterVersion, "actor_td_error", p);
+    }
 
     public void Dispose()
     {

@@ -60,8 +60,14 @@ public sealed class DqnLearner : IDisposable
     /// <summary>|δ| of the last update, one per batch row (for priority updates).</summary>
     public ReadOnlySpan<float> LastTdErrors => _tdErrors.AsSpan(0, _lastSize);
 
-    /// <summary>One gradient step; returns the loss and the mean Q of the batch.</summary>
-    public (double Loss, double MeanQ) Update(ReplayBatch batch)
+    /// <summary>The algorithm name a non-finite loss is reported under ("dqn"; Ape-X's learner is this class too).</summary>
+    public string Algo { get; init; } = "dqn";
+
+    /// <summary>
+    /// One gradient step; returns the loss and the mean Q of the batch. A non-finite loss throws
+    /// <see cref="Training.NonFiniteLossException"/> naming the term before the gradient step, so the networks stay finite.
+    /// </summary>
+    public (double Loss, double MeanQ) Update(ReplayBatch batch, long envSteps = 0)
     {
         int b = batch.Size;
         if (b > _q.Length) throw new ArgumentException($"batch of {b} rows is larger than the configured batch_size {_q.Length}");
@@ -77,19 +83,10 @@ public sealed class DqnLearner : IDisposable
         Tensor y = Targets(_cfg, Online, Target, next, rewards, discounts);
 
         var q = Online.forward(obs).gather(1, actions).squeeze(1);
-        var perItem = _cfg.Loss == TdLoss.Huber
-            ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
-            : (q - y).Squared().mul(Scalars.Of(0.5));
-        var loss = batch.HasWeights ? (perItem * BatchTensors.Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
 
-        _optimizer.zero_grad();
-        loss.backward();
-        if (_cfg.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _cfg.MaxGradNorm);
-        _optimizer.step();
-        Updates++;
-
-        // TD errors (for priorities), the loss and the mean Q for logging come from one copy of q and y,
-        // instead of a chain of small tensor ops and two synchronising item() calls.
+        // TD errors (for priorities), the loss and the mean Q for logging come from one copy of q and y (taken before the
+        // step, which leaves them unchanged), instead of a chain of small tensor ops and two synchronising item() calls;
+        // the loss is checked here, before it can reach the parameters.
         q.detach().data<float>().CopyTo(_q);
         y.data<float>().CopyTo(_y);
         double lossSum = 0, qSum = 0;
@@ -103,6 +100,18 @@ public sealed class DqnLearner : IDisposable
             lossSum += w * l;
             qSum += _q[i];
         }
+        Training.NonFiniteLossException.ThrowIfAny(Algo, envSteps, Updates + 1, ("td_loss", lossSum / b));
+
+        var perItem = _cfg.Loss == TdLoss.Huber
+            ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
+            : (q - y).Squared().mul(Scalars.Of(0.5));
+        var loss = batch.HasWeights ? (perItem * BatchTensors.Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
+
+        _optimizer.zero_grad();
+        loss.backward();
+        if (_cfg.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_parameters, _cfg.MaxGradNorm);
+        _optimizer.step();
+        Updates++;
         if (Updates % _cfg.TargetUpdateInterval == 0) UpdateTarget();
         _lastSize = b;
         return (lossSum / b, qSum / b);
