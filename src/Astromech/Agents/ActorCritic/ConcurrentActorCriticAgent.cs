@@ -117,26 +117,16 @@ public abstract class ConcurrentActorCriticAgent<TConfig> : IConcurrentAgent, IA
     protected virtual void SaveExtra(JsonObject counters) { }
     protected virtual void LoadExtra(JsonNode counters) { }
 
-    public void Save(Checkpoint c)
-    {
-        lock (ParamLock)
-        {
-            var counters = new JsonObject { ["updates"] = Updates, ["version"] = Version };
-            SaveExtra(counters);
-            ActorCriticCheckpoint.Save(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, _rng, counters);
-        }
-    }
+    private AgentState? _state;
 
-    public void Load(Checkpoint c)
-    {
-        lock (ParamLock)
-        {
-            var counters = ActorCriticCheckpoint.Load(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, _rng);
-            _updates = (long)counters["updates"]!;
-            _version = (long)counters["version"]!;
-            LoadExtra(counters);
-        }
-    }
+    /// <summary>The checkpoint state, declared once (<see cref="ActorCriticCheckpoint.Declare"/>), saved and loaded under the parameter lock.</summary>
+    private AgentState State => _state ??= ActorCriticCheckpoint.Declare(Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, _rng,
+        o => { o["updates"] = Updates; o["version"] = Version; SaveExtra(o); },
+        o => { _updates = (long)o["updates"]!; _version = (long)o["version"]!; LoadExtra(o); }, ParamLock);
+
+    public void Save(Checkpoint c) => State.Save(c);
+
+    public void Load(Checkpoint c) => State.Load(c);
 
     /// <summary>The RL loss, kickstarted when teachers are configured (see <see cref="Agents.Kickstarting.Kickstarter"/>).</summary>
     protected (Tensor Loss, KickstartTerms? Terms) Kickstart(Tensor rlLoss, Tensor obs, IActionDistribution policy, long envSteps)

@@ -133,15 +133,18 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         return norm;
     }
 
-    public virtual void Save(Checkpoint c) =>
-        ActorCriticCheckpoint.Save(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng,
-            new JsonObject { ["updates"] = Updates, ["iterations"] = Iterations });
+    private AgentState? _state;
+
+    /// <summary>The checkpoint state, declared once (<see cref="ActorCriticCheckpoint.Declare"/>).</summary>
+    private AgentState State => _state ??= ActorCriticCheckpoint.Declare(Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng,
+        o => { o["updates"] = Updates; o["iterations"] = Iterations; },
+        o => { Updates = (long)o["updates"]!; Iterations = (long)o["iterations"]!; });
+
+    public virtual void Save(Checkpoint c) => State.Save(c);
 
     public virtual void Load(Checkpoint c)
     {
-        var counters = ActorCriticCheckpoint.Load(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng);
-        Updates = (long)counters["updates"]!;
-        Iterations = (long)counters["iterations"]!;
+        State.Load(c);
         Buffer.Reset();
     }
 

@@ -51,7 +51,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
         _numActions = discrete.N;
         _actRng = new Rng(unchecked(seed + 7919));
         manual_seed(seed);
-        Learner = new DqnLearner(_dqn, _obsSize, _numActions);
+        Learner = new DqnLearner(_dqn, _obsSize, _numActions) { Algo = ApexAlgorithm.Info.Name };
         var table = new PrioritizedReplay(cfg.ReplayCapacity, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps);
         var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
@@ -189,7 +189,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
                 continue;
             }
             long t0 = Stopwatch.GetTimestamp();
-            var (loss, meanQ) = Learner.Update(batch);
+            var (loss, meanQ) = Learner.Update(batch, run.EnvSteps);
             replay.UpdatePriorities(batch.Indices.AsSpan(0, batch.Size), batch.Keys.AsSpan(0, batch.Size), Learner.LastTdErrors);
             if (Learner.Updates % _cfg.PublishInterval == 0) PublishTo(publisher);
             _learnerTicks += Stopwatch.GetTimestamp() - t0;
@@ -261,35 +261,28 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     }
 
     /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay shard.</summary>
-    public void Save(Checkpoint c)
-    {
-        c.SetJson("apex/config", ConfigBinder.ToJson(_cfg));
-        c.SetJson("apex/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions });
-        c.SetJson("apex/counters", new JsonObject { ["updates"] = Learner.Updates });
-        c.SetModule("apex/online", Learner.Online);
-        c.SetModule("apex/target", Learner.Target);
-        c.SetOptimizer("apex/optimizer", Learner.Optimizer);
-        c.SetRng("apex/act_rng", _actRng);
-        if (ReferenceEquals(_replay, Shard)) Shard.Save(c, "apex/replay");
-    }
+    public void Save(Checkpoint c) => State.Save(c);
 
     public void Load(Checkpoint c)
     {
-        var shape = c.GetJsonNode("apex/shape");
-        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
-        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
-        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<ApexConfig>(c.GetJsonNode("apex/config").AsObject()));
-        var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "dueling", "replay_capacity" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
-        c.LoadModule("apex/online", Learner.Online);
-        c.LoadModule("apex/target", Learner.Target);
-        c.LoadOptimizer("apex/optimizer", Learner.Optimizer);
-        c.RestoreRng("apex/act_rng", _actRng);
-        Learner.SetUpdates((long)c.GetJsonNode("apex/counters")["updates"]!);
-        if (c.Contains("apex/replay/table")) Shard.Load(c, "apex/replay");
+        State.Load(c);
         _parameters = new ParameterStore(); // versions restart from the loaded update count at the next Start
     }
+
+    private AgentState? _state;
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>). The replay is the embedded shard's (a cluster
+    /// learner's replay lives on the replay node).</summary>
+    private AgentState State => _state ??= new AgentState("apex")
+        .Shape(("obs_size", "observation size", _obsSize), ("num_actions", "number of actions", _numActions))
+        .Config(_cfg, "hidden", "dueling", "replay_capacity")
+        .Counters(o => o["updates"] = Learner.Updates, o => Learner.SetUpdates((long)o["updates"]!))
+        .Module("online", Learner.Online)
+        .Module("target", Learner.Target)
+        .Optimizer("optimizer", Learner.Optimizer)
+        .Rng("act_rng", _actRng)
+        .Custom(c => { if (ReferenceEquals(_replay, Shard)) Shard.Save(c, "apex/replay"); },
+                c => { if (c.Contains("apex/replay/table")) Shard.Load(c, "apex/replay"); });
 
     public void Dispose() => Learner.Dispose();
 }

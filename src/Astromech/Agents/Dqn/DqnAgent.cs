@@ -29,6 +29,7 @@ public sealed class DqnAgent : IStreamAgent
     private readonly Rng _rng;
     private readonly float[] _qRows;
     private readonly TrainSchedule _schedule;
+    private readonly AgentState _state;
 
     public string Algo => "dqn";
     public Space ObservationSpace { get; }
@@ -57,6 +58,7 @@ public sealed class DqnAgent : IStreamAgent
         _batch = new ReplayBatch(cfg.BatchSize, _obsSize, 1);
         _schedule = new TrainSchedule(cfg.LearningStarts, cfg.TrainFreq, cfg.GradientSteps);
         _qRows = new float[Math.Max(cfg.NumEnvs, 1) * _numActions];
+        _state = DeclareState();
     }
 
     /// <summary>ε: linear from initial to final over the first exploration fraction of the run, then constant.</summary>
@@ -109,7 +111,7 @@ public sealed class DqnAgent : IStreamAgent
         for (int g = 0; g < gradientSteps; g++)
         {
             _replay.Sample(_cfg.BatchSize, _rng, beta, _batch);
-            var (loss, meanQ) = _learner.Update(_batch);
+            var (loss, meanQ) = _learner.Update(_batch, progress.EnvSteps);
             if (_cfg.Prioritized) _replay.UpdatePriorities(_batch.Indices.AsSpan(0, _batch.Size), _learner.LastTdErrors);
             lossSum += loss;
             qSum += meanQ;
@@ -124,49 +126,20 @@ public sealed class DqnAgent : IStreamAgent
         };
     }
 
-    public void Save(Checkpoint c)
-    {
-        c.SetJson("dqn/config", ConfigBinder.ToJson(_cfg));
-        c.SetJson("dqn/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions });
-        var counters = new JsonObject
-        {
-            ["updates"] = _learner.Updates,
-        };
-        _schedule.Save(counters);
-        c.SetJson("dqn/counters", counters);
-        c.SetModule("dqn/online", _learner.Online);
-        c.SetModule("dqn/target", _learner.Target);
-        c.SetOptimizer("dqn/optimizer", _learner.Optimizer);
-        c.SetRng("dqn/rng", _rng);
-        using (var ms = new MemoryStream())
-        {
-            _replay.Save(ms);
-            c.SetBytes("dqn/replay", ms.ToArray());
-        }
-    }
+    public void Save(Checkpoint c) => _state.Save(c);
 
-    public void Load(Checkpoint c)
-    {
-        var shape = c.GetJsonNode("dqn/shape");
-        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
-        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
-        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<DqnConfig>(c.GetJsonNode("dqn/config").AsObject()));
-        var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "dueling", "torso", "conv_filters" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
-        c.LoadModule("dqn/online", _learner.Online);
-        c.LoadModule("dqn/target", _learner.Target);
-        c.LoadOptimizer("dqn/optimizer", _learner.Optimizer);
-        c.RestoreRng("dqn/rng", _rng);
-        var counters = c.GetJsonNode("dqn/counters");
-        _learner.SetUpdates((long)counters["updates"]!);
-        _schedule.Load(counters);
-        if (c.Contains("dqn/replay"))
-        {
-            using var ms = new MemoryStream(c.GetBytes("dqn/replay"));
-            _replay.Load(ms);
-        }
-    }
+    public void Load(Checkpoint c) => _state.Load(c);
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>): save and load are derived from it.</summary>
+    private AgentState DeclareState() => new AgentState("dqn")
+        .Shape(("obs_size", "observation size", _obsSize), ("num_actions", "number of actions", _numActions))
+        .Config(_cfg, "hidden", "dueling", "torso", "conv_filters")
+        .Counters(o => { o["updates"] = _learner.Updates; _schedule.Save(o); }, o => { _learner.SetUpdates((long)o["updates"]!); _schedule.Load(o); })
+        .Module("online", _learner.Online)
+        .Module("target", _learner.Target)
+        .Optimizer("optimizer", _learner.Optimizer)
+        .Rng("rng", _rng)
+        .Blob("replay", _replay.Save, _replay.Load);
 
     public void Dispose() => _learner.Dispose();
 }

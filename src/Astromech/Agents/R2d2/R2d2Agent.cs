@@ -22,7 +22,7 @@ namespace Astromech.Agents.R2d2;
 /// row, zeroed by <see cref="IAgent.OnEpisodeStart"/> and fed back the previous action and reward
 /// (<see cref="IAgent.OnRewards"/>).</para>
 /// </summary>
-public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
+public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenessDiagnostic
 {
     private readonly R2d2Config _cfg;
     private readonly int _obsSize, _numActions, _seed;
@@ -53,13 +53,15 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
         Replay = new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, _obsSize, cfg.LstmSize, cfg.PriorityExponent);
     }
 
-    public string Algo => "r2d2";
+    public string Algo => R2d2Algorithm.Info.Name;
     public Space ObservationSpace { get; }
     public Space ActionSpace { get; }
     public R2d2Config Config => _cfg;
     public R2d2Learner Learner { get; }
     public SequenceReplay Replay { get; }
     public long Updates => Learner.Updates;
+    public SequenceLayout Layout => new(_cfg.SequenceLength, _cfg.Overlap, _cfg.BurnIn, _cfg.StartState);
+    public int ReplayCount => Replay.Count;
     public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
 
     /// <summary>Ape-X's ε for copy <paramref name="i"/> of <paramref name="count"/>: ε^(1 + α·i/(N − 1)) (ε itself when N = 1).</summary>
@@ -377,49 +379,26 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats
     }
 
     /// <summary>Config, shape, online and target networks, optimizer, counters, RNG and the replay (as DQN does).</summary>
-    public void Save(Checkpoint c)
-    {
-        lock (Learner.ParamLock)
-        {
-            c.SetJson("r2d2/config", ConfigBinder.ToJson(_cfg));
-            c.SetJson("r2d2/shape", new JsonObject { ["obs_size"] = _obsSize, ["num_actions"] = _numActions, ["lstm_size"] = _cfg.LstmSize });
-            c.SetJson("r2d2/counters", new JsonObject { ["updates"] = Learner.Updates, ["sampled_sequences"] = Interlocked.Read(ref _sampledSequences) });
-            c.SetModule("r2d2/online", Learner.Online);
-            c.SetModule("r2d2/target", Learner.Target);
-            c.SetOptimizer("r2d2/optimizer", Learner.Optimizer);
-            c.SetRng("r2d2/rng", _rng);
-        }
-        using var ms = new MemoryStream();
-        Replay.Save(ms);
-        c.SetBytes("r2d2/replay", ms.ToArray());
-    }
+    public void Save(Checkpoint c) => State.Save(c);
 
-    public void Load(Checkpoint c)
-    {
-        var shape = c.GetJsonNode("r2d2/shape");
-        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
-        Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
-        Checkpoint.EnsureMatches("lstm_size", _cfg.LstmSize.ToString(), shape["lstm_size"]!.ToString());
-        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<R2d2Config>(c.GetJsonNode("r2d2/config").AsObject()));
-        var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "lstm_size", "sequence_length", "torso", "conv_filters" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
-        lock (Learner.ParamLock)
-        {
-            c.LoadModule("r2d2/online", Learner.Online);
-            c.LoadModule("r2d2/target", Learner.Target);
-            c.LoadOptimizer("r2d2/optimizer", Learner.Optimizer);
-            c.RestoreRng("r2d2/rng", _rng);
-            var counters = c.GetJsonNode("r2d2/counters");
-            Learner.SetUpdates((long)counters["updates"]!);
-            _sampledSequences = (long)counters["sampled_sequences"]!;
-        }
-        if (c.Contains("r2d2/replay"))
-        {
-            using var ms = new MemoryStream(c.GetBytes("r2d2/replay"));
-            Replay.Load(ms);
-        }
-    }
+    public void Load(Checkpoint c) => State.Load(c);
+
+    private AgentState? _state;
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>): networks, optimizer, RNG and counters under the
+    /// learner's parameter lock, the replay after it.</summary>
+    private AgentState State => _state ??= new AgentState("r2d2")
+        .Shape(("obs_size", "observation size", _obsSize), ("num_actions", "number of actions", _numActions), ("lstm_size", "lstm_size", _cfg.LstmSize))
+        .Config(_cfg, "hidden", "lstm_size", "sequence_length", "torso", "conv_filters")
+        .LockedBy(Learner.ParamLock)
+        .Counters(o => { o["updates"] = Learner.Updates; o["sampled_sequences"] = Interlocked.Read(ref _sampledSequences); },
+                  o => { Learner.SetUpdates((long)o["updates"]!); _sampledSequences = (long)o["sampled_sequences"]!; })
+        .Module("online", Learner.Online)
+        .Module("target", Learner.Target)
+        .Optimizer("optimizer", Learner.Optimizer)
+        .Rng("rng", _rng)
+        .Unlocked()
+        .Blob("replay", Replay.Save, Replay.Load);
 
     public void Dispose() => Learner.Dispose();
 }

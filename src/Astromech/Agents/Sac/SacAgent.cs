@@ -35,6 +35,7 @@ public sealed class SacAgent : IStreamAgent
     private readonly float[] _scaled;  // env actions mapped back to [−1, 1] for replay
     private float[] _mean = Array.Empty<float>(), _logStd = Array.Empty<float>();
     private readonly TrainSchedule _schedule;
+    private readonly AgentState _state;
 
     public string Algo => Prefix;
     public Space ObservationSpace { get; }
@@ -67,6 +68,7 @@ public sealed class SacAgent : IStreamAgent
         _schedule = new TrainSchedule(cfg.LearningStarts, cfg.TrainFreq, cfg.GradientSteps);
         _noise = new float[cfg.NumEnvs * _actSize];
         _scaled = new float[cfg.NumEnvs * _actSize];
+        _state = DeclareState();
     }
 
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
@@ -176,67 +178,37 @@ public sealed class SacAgent : IStreamAgent
         return m;
     }
 
-    public void Save(Checkpoint c)
-    {
-        c.SetJson($"{Prefix}/config", ConfigBinder.ToJson(_cfg));
-        c.SetJson($"{Prefix}/shape", new JsonObject { ["obs_size"] = _obsSize, ["action_space"] = ActionSpace.ToString() });
-        var counters = new JsonObject { ["updates"] = _learner.Updates };
-        _schedule.Save(counters);
-        c.SetJson($"{Prefix}/counters", counters);
-        c.SetModule($"{Prefix}/actor", _learner.Actor);
-        c.SetModule($"{Prefix}/critic", _learner.Critic);
-        c.SetModule($"{Prefix}/critic_target", _learner.CriticTarget);
-        c.SetModule($"{Prefix}/log_ent_coef", _learner.Temperature);
-        c.SetOptimizer($"{Prefix}/actor_optimizer", _learner.ActorOptimizer);
-        c.SetOptimizer($"{Prefix}/critic_optimizer", _learner.CriticOptimizer);
-        if (_learner.EntCoefOptimizer is { } alphaOpt) c.SetOptimizer($"{Prefix}/ent_coef_optimizer", alphaOpt);
-        c.SetRng($"{Prefix}/rng", _rng);
-        c.SetBytes($"{Prefix}/generator", _learner.GeneratorState());
-        var noise = new byte[_noise.Length * sizeof(float)];
-        Buffer.BlockCopy(_noise, 0, noise, 0, noise.Length);
-        c.SetBytes($"{Prefix}/action_noise_state", noise);
-        // Serialized now, not when the file is written, so the checkpoint is a snapshot of this moment.
-        using (var ms = new MemoryStream())
-        {
-            _replay.Save(ms);
-            c.SetBytes($"{Prefix}/replay", ms.ToArray());
-        }
-    }
+    public void Save(Checkpoint c) => _state.Save(c);
 
-    public void Load(Checkpoint c)
-    {
-        var shape = c.GetJsonNode($"{Prefix}/shape");
-        Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
-        Checkpoint.EnsureMatches("action space", ActionSpace.ToString(), (string)shape["action_space"]!);
-        var savedCfg = ConfigBinder.Bind<SacConfig>(c.GetJsonNode($"{Prefix}/config").AsObject());
-        var saved = ConfigBinder.ToJson(savedCfg);
-        var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "net_arch", "num_envs" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
-        Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", _learner.LearnsEntCoef.ToString(), savedCfg.ParseEntCoef().Learned.ToString());
-        c.LoadModule($"{Prefix}/actor", _learner.Actor);
-        c.LoadModule($"{Prefix}/critic", _learner.Critic);
-        c.LoadModule($"{Prefix}/critic_target", _learner.CriticTarget);
-        c.LoadModule($"{Prefix}/log_ent_coef", _learner.Temperature);
-        c.LoadOptimizer($"{Prefix}/actor_optimizer", _learner.ActorOptimizer);
-        c.LoadOptimizer($"{Prefix}/critic_optimizer", _learner.CriticOptimizer);
-        if (_learner.EntCoefOptimizer is { } alphaOpt) c.LoadOptimizer($"{Prefix}/ent_coef_optimizer", alphaOpt);
-        c.RestoreRng($"{Prefix}/rng", _rng);
-        _learner.SetGeneratorState(c.GetBytes($"{Prefix}/generator"));
-        var noise = c.GetBytes($"{Prefix}/action_noise_state");
-        if (noise.Length != _noise.Length * sizeof(float))
-            throw new CheckpointException($"checkpoint section '{Prefix}/action_noise_state' holds {noise.Length} bytes, expected {_noise.Length * sizeof(float)}");
-        Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
-        var counters = c.GetJsonNode($"{Prefix}/counters");
-        _learner.SetUpdates((long)counters["updates"]!);
-        _schedule.Load(counters);
-        if (c.Contains($"{Prefix}/replay"))
+    public void Load(Checkpoint c) => _state.Load(c);
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>): save and load are derived from it.</summary>
+    private AgentState DeclareState() => new AgentState(Prefix)
+        .Shape(("obs_size", "observation size", _obsSize), ("action_space", "action space", ActionSpace.ToString()))
+        .Config(_cfg, "net_arch", "num_envs")
+        .CheckConfig<SacConfig>(saved => Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", _learner.LearnsEntCoef.ToString(), saved.ParseEntCoef().Learned.ToString()))
+        .Counters(o => { o["updates"] = _learner.Updates; _schedule.Save(o); }, o => { _learner.SetUpdates((long)o["updates"]!); _schedule.Load(o); })
+        .Module("actor", _learner.Actor)
+        .Module("critic", _learner.Critic)
+        .Module("critic_target", _learner.CriticTarget)
+        .Module("log_ent_coef", _learner.Temperature)
+        .Optimizer("actor_optimizer", _learner.ActorOptimizer)
+        .Optimizer("critic_optimizer", _learner.CriticOptimizer)
+        .Optimizer("ent_coef_optimizer", _learner.EntCoefOptimizer)
+        .Rng("rng", _rng)
+        .Bytes("generator", _learner.GeneratorState, _learner.SetGeneratorState)
+        .Bytes("action_noise_state", () =>
         {
-            using var ms = new MemoryStream(c.GetBytes($"{Prefix}/replay"));
-            try { _replay.Load(ms); }
-            catch (InvalidDataException e) { throw new CheckpointException($"checkpoint section '{Prefix}/replay': {e.Message}"); }
-        }
-    }
+            var noise = new byte[_noise.Length * sizeof(float)];
+            Buffer.BlockCopy(_noise, 0, noise, 0, noise.Length);
+            return noise;
+        }, noise =>
+        {
+            if (noise.Length != _noise.Length * sizeof(float))
+                throw new CheckpointException($"checkpoint section '{Prefix}/action_noise_state' holds {noise.Length} bytes, expected {_noise.Length * sizeof(float)}");
+            Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
+        })
+        .Blob("replay", _replay.Save, _replay.Load);
 
     public void Dispose() => _learner.Dispose();
 }
