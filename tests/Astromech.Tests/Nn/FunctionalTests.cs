@@ -119,6 +119,19 @@ public class FunctionalTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Functional.SgdStep(Functional.ParametersOf(mlp), loss, double.NaN));
     }
 
+    [Fact]
+    public void AnInnerStepLeavesParametersTheLossDoesNotUseAsTheyAre()
+    {
+        using var scope = NewDisposeScope();
+        var mlp = new Mlp(3, new[] { 4 });
+        var p = Functional.CloneParameters(mlp);
+        p["unused"] = torch.ones(2).requires_grad_(true);
+        var loss = Functional.Forward(mlp, Batch(5, 3, 2), Functional.ParametersOf(mlp).ToDictionary(kv => kv.Key, kv => p[kv.Key])).sum();
+        var adapted = Functional.SgdStep(p, loss, 0.1);
+        Assert.True(Same(p["unused"], adapted["unused"]));
+        Assert.False(Same(p.First().Value, adapted[p.First().Key]));
+    }
+
     // A tiny MAML objective in double precision: θ' = θ − α∇L_in(θ), meta-loss L_out(θ').
     private sealed class TinyMaml : IDisposable
     {
