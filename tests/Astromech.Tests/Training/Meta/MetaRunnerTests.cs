@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Astromech.Envs.Meta;
 using Astromech.Nn;
 using Astromech.Training.Checkpoints;
 using Astromech.Training.Meta;
@@ -225,5 +226,62 @@ public class MetaRunnerTests
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => OuterLoop.Run(3, 2, _ => new int[0], (_, u) => u, (_, _, _) => { }));
         Assert.Throws<ArgumentOutOfRangeException>(() => OuterLoop.StepAll(new[] { 1 }, 0, u => u));
+    }
+
+    /// <summary>A task family of goals g ~ U[0, 2] (only its sampler matters to the runner).</summary>
+    private sealed class GoalFamily : ITaskFamily
+    {
+        private double[]? _task;
+        public int TaskSize => 1;
+        public double[] SampleTask(Random rng) => new[] { 2 * rng.NextDouble() };
+        public void SetTask(ReadOnlySpan<double> task) => _task = task.ToArray();
+        public double[]? CurrentTask => _task?.ToArray();
+        public bool ResampleTaskOnReset { get; set; }
+    }
+
+    /// <summary>A one-number learner without tensors: adapting halves the distance to the goal; the meta-update moves θ to the
+    /// mean adapted value. Its score is the squared distance (a loss) or its negative (a return).</summary>
+    private sealed class ScalarLearner : IMetaLearner
+    {
+        public double Theta = 5;
+        private double _pending;
+        public ScalarLearner(bool higherIsBetter) => HigherIsBetter = higherIsBetter;
+        public bool HigherIsBetter { get; }
+        private double Score(double x, double goal) => (HigherIsBetter ? -1 : 1) * (x - goal) * (x - goal);
+        public MetaTaskResult Adapt(MetaTask task, bool accumulate)
+        {
+            double goal = task.Parameters[0], adapted = Theta - 0.5 * (Theta - goal);
+            if (accumulate) _pending += adapted - Theta;
+            return new MetaTaskResult(Score(Theta, goal), Score(adapted, goal));
+        }
+        public void MetaUpdate(int taskCount) { Theta += _pending / taskCount; _pending = 0; }
+        public void Save(Checkpoint c) => c.SetJson("scalar", new JsonObject { ["theta"] = Theta });
+        public void Load(Checkpoint c) => Theta = (double)c.GetJsonNode("scalar")["theta"]!;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TasksFromATaskFamilyAndGainsSignedSoThatPositiveMeansAdaptationHelped(bool higherIsBetter)
+    {
+        var o = new MetaOptions { Iterations = 20, TasksPerIteration = 4, EvalTasks = 6, EvalInterval = 10, CheckpointInterval = 5, Seed = 3 };
+        using var dir = new TempDir();
+        var learner = new ScalarLearner(higherIsBetter);
+        var r = MetaRunner.Run(o, learner, MetaRunner.TasksOf(new GoalFamily()), 1, dir.Path);
+        Assert.All(r.Trace, t => Assert.InRange(t.Parameters[0], 0, 2));
+        Assert.InRange(learner.Theta, 0.5, 1.5); // pulled from 5 to the goals' mean, 1
+        var rows = File.ReadAllLines(Path.Combine(dir.Path, "meta_trace.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(20 * 4 + 3 * 6, rows.Length);
+        foreach (var row in rows)
+        {
+            double before = double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture);
+            double after = double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture);
+            double gain = double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(higherIsBetter ? after - before : before - after, gain, 12);
+            Assert.True(gain >= 0, $"halving the distance to the goal can only help, got gain {gain}");
+        }
+        var first = r.Evaluations[0];
+        var last = r.Evaluations[^1];
+        Assert.True(higherIsBetter ? last.After > first.After : last.After < first.After, "meta-training moved θ toward the tasks");
     }
 }
