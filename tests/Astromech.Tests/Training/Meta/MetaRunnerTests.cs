@@ -284,4 +284,28 @@ public class MetaRunnerTests
         var last = r.Evaluations[^1];
         Assert.True(higherIsBetter ? last.After > first.After : last.After < first.After, "meta-training moved θ toward the tasks");
     }
+
+    [Fact]
+    public void MamlAndReptileStepsLeakNoTensors()
+    {
+        using var maml = SineTasks.Learner(1, new MamlOptions { InnerSteps = 2 });
+        var reptile = new ReptileLearner(SineTasks.Network(2), SineTasks.Loss, new ReptileOptions { InnerSteps = 3 });
+        foreach (IMetaLearner learner in new IMetaLearner[] { maml, reptile })
+        {
+            void Iterations(int first, int n)
+            {
+                for (int it = first; it < first + n; it++)
+                {
+                    for (int i = 0; i < 3; i++) learner.Adapt(new MetaTask(it, i, false, new[] { 1.0 + i, 0.5 }, it * 10 + i), accumulate: true);
+                    learner.Adapt(new MetaTask(it, 0, true, new[] { 2.0, 1.0 }, 999), accumulate: false);
+                    learner.MetaUpdate(3);
+                }
+            }
+            Iterations(0, 3); // Adam's moment estimates appear at its first step
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Iterations(3, 30);
+            long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Assert.True(after - before <= 0, $"{learner.GetType().Name}: live tensors grew from {before} to {after}");
+        }
+    }
 }
