@@ -105,8 +105,8 @@ public static class MetaRunner
                 throw new InvalidOperationException($"the task sampler returned {t?.Length.ToString(CultureInfo.InvariantCulture) ?? "null"} parameters, the run expects task_size = {taskSize}");
             return t;
         }
-        var evalRng = new Random(unchecked(o.Seed * 31 + 977));
-        var heldout = Enumerable.Range(0, o.EvalTasks).Select(i => new MetaTask(0, i, true, Draw(evalRng), unchecked(o.Seed * 7919 + 104_729 + i))).ToArray();
+        var evalRng = new Random(SeedOf(o.Seed, Stream.HeldoutTasks, 0, 0));
+        var heldout = Enumerable.Range(0, o.EvalTasks).Select(i => new MetaTask(0, i, true, Draw(evalRng), SeedOf(o.Seed, Stream.HeldoutData, 0, i))).ToArray();
 
         var trace = new List<MetaTraceRow>();
         var evals = new List<(int, double, double)>();
@@ -139,9 +139,9 @@ public static class MetaRunner
         OuterLoop.Run(done + 1, o.Iterations + 1,
             it =>
             {
-                var rng = new Random(unchecked(o.Seed * 1_000_003 + it));
+                var rng = new Random(SeedOf(o.Seed, Stream.TrainTasks, it, 0));
                 return Enumerable.Range(0, o.TasksPerIteration)
-                    .Select(i => new MetaTask(it, i, false, Draw(rng), unchecked(o.Seed * 92_821 + it * 4099 + i))).ToArray();
+                    .Select(i => new MetaTask(it, i, false, Draw(rng), SeedOf(o.Seed, Stream.TrainData, it, i))).ToArray();
             },
             (it, task) => learner.Adapt(task, accumulate: true),
             (it, tasks, results) =>
@@ -161,6 +161,23 @@ public static class MetaRunner
             });
         if (done >= o.Iterations) WriteOutputs(outDir, o, learner, taskSize, trace, evals, done);
         return new MetaResult(trace, evals, resumedFrom);
+    }
+
+    private enum Stream : ulong { HeldoutTasks = 1, HeldoutData = 2, TrainTasks = 3, TrainData = 4 }
+
+    /// <summary>A seed for one (stream, iteration, index) of a run, mixed with SplitMix64's finalizer so that different streams
+    /// and positions do not share seeds the way sums of small multiples would (a training iteration drawing the held-out tasks).</summary>
+    private static int SeedOf(int seed, Stream stream, int iteration, int index)
+    {
+        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)stream << 60 ^ (ulong)(uint)iteration << 28 ^ (ulong)(uint)index);
+        for (int round = 0; round < 2; round++)
+        {
+            z = unchecked(z + 0x9E3779B97F4A7C15UL);
+            z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+            z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+            z ^= z >> 31;
+        }
+        return (int)(z & int.MaxValue);
     }
 
     private static void Save(Checkpoint c, MetaOptions o, int taskSize, int iteration, List<MetaTraceRow> trace, List<(int It, double Before, double After)> evals)
