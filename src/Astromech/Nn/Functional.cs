@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Astromech.Nn;
 
 /// <summary>
-/// A set of parameter tensors keyed by the dotted names a module's <c>named_parameters()</c> gives them
-/// ("_layers.fc0.weight"), seen from one submodule down (a prefix). The tensors may be the module's own parameters
+/// A set of parameter tensors keyed by the dotted names a module's <c>named_parameters()</c> gives them (child names joined
+/// by dots, ending in "weight" or "bias"), seen from one submodule down (a prefix). The tensors may be the module's own parameters
 /// or anything of the same shapes, adapted parameters from an inner update (<see cref="Functional.SgdStep(IReadOnlyDictionary{string, Tensor}, Tensor, double, bool)"/>)
 /// included: a functional forward reads its weights from here instead of from the module.
 /// </summary>
@@ -104,8 +104,8 @@ public static class Functional
     }
 
     /// <summary>The policy-head output and V(s) of an <see cref="ActorCriticNetwork"/> with the weights in
-    /// <paramref name="parameters"/> (log σ of a Gaussian policy is the parameter <c>_logStd</c>'s entry: see
-    /// <see cref="ActorCriticNetwork.FunctionalDistribution"/>).</summary>
+    /// <paramref name="parameters"/>; <see cref="ActorCriticNetwork.FunctionalDistribution"/> reads log σ of a Gaussian
+    /// policy from the same set.</summary>
     public static (Tensor PolicyOut, Tensor Value) Forward(ActorCriticNetwork net, Tensor obs, IReadOnlyDictionary<string, Tensor> parameters)
     {
         CheckMatches(net, parameters);
