@@ -5,7 +5,7 @@ namespace Astromech.Nn;
 
 /// <summary>
 /// A set of parameter tensors keyed by the dotted names a module's <c>named_parameters()</c> gives them (child names joined
-/// by dots, ending in "weight" or "bias"), seen from one submodule down (a prefix). The tensors may be the module's own parameters
+/// by dots, then the parameter's own name such as "weight"), seen from one submodule down (a prefix). The tensors may be the module's own parameters
 /// or anything of the same shapes, adapted parameters from an inner update (<see cref="Functional.SgdStep(IReadOnlyDictionary{string, Tensor}, Tensor, double, bool)"/>)
 /// included: a functional forward reads its weights from here instead of from the module.
 /// </summary>
