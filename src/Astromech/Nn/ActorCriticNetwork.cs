@@ -96,6 +96,24 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     /// <summary>V(s) only, [B] (bootstrap values).</summary>
     public Tensor Value(Tensor obs) => _valueHead.forward((_valueTorso ?? _policyTorso).forward(obs)).squeeze(1);
 
+    /// <summary>Policy-head output and V(s) with the weights in <paramref name="parameters"/> (MLP torsos; see <see cref="Functional"/>).</summary>
+    internal (Tensor PolicyOut, Tensor Value) FunctionalForward(Tensor obs, FunctionalParameters parameters)
+    {
+        var hp = Functional.Apply(_policyTorso, obs, parameters.Child(this, _policyTorso));
+        var hv = _valueTorso is null ? hp : Functional.Apply(_valueTorso, obs, parameters.Child(this, _valueTorso));
+        return (Functional.Apply(_policyHead, hp, parameters.Child(this, _policyHead)),
+            Functional.Apply(_valueHead, hv, parameters.Child(this, _valueHead)).squeeze(1));
+    }
+
+    /// <summary>The action distribution for a policy-head output, with log σ taken from <paramref name="parameters"/>.</summary>
+    public IActionDistribution FunctionalDistribution(Tensor policyOut, IReadOnlyDictionary<string, Tensor> parameters)
+    {
+        if (!Continuous) return new Categorical(policyOut);
+        string key = named_parameters().Single(np => ReferenceEquals(np.parameter, _logStd)).name;
+        return parameters.TryGetValue(key, out var logStd) ? new DiagGaussian(policyOut, logStd)
+            : throw new ArgumentException($"the parameter set lacks '{key}' (log σ of the Gaussian policy)", nameof(parameters));
+    }
+
     /// <summary>The action distribution for a policy-head output.</summary>
     public IActionDistribution Distribution(Tensor policyOut) =>
         Continuous ? new DiagGaussian(policyOut, _logStd!) : new Categorical(policyOut);

@@ -27,6 +27,11 @@ public sealed class ContinuousQNetwork : Module<Tensor, Tensor, Tensor>
 
     public override Tensor forward(Tensor obs, Tensor actions) =>
         _head.forward(_torso.forward(cat(new[] { obs, actions }, 1))).squeeze(1);
+
+    /// <summary>Q(s, a) with the weights in <paramref name="parameters"/> (see <see cref="Functional"/>).</summary>
+    public Tensor FunctionalForward(Tensor obs, Tensor actions, FunctionalParameters parameters) =>
+        Functional.Apply(_head, _torso.FunctionalForward(cat(new[] { obs, actions }, 1), parameters.Child(this, _torso)),
+            parameters.Child(this, _head)).squeeze(1);
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ namespace Astromech.Nn;
 public enum Activation { ReLU, Tanh }
 
 /// <summary>A torso of fully connected layers with a nonlinearity (ReLU by default) after each: in → h1 → … → hk.</summary>
-public sealed class Mlp : Module<Tensor, Tensor>
+public sealed class Mlp : Module<Tensor, Tensor>, IFunctionalModule
 {
     private readonly TorchSharp.Modules.Sequential _layers;
 
@@ -42,4 +42,8 @@ public sealed class Mlp : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => _layers.forward(x);
+
+    /// <summary>The same layers with the weights in <paramref name="parameters"/> (see <see cref="Functional"/>).</summary>
+    public Tensor FunctionalForward(Tensor x, FunctionalParameters parameters) =>
+        Functional.Apply(_layers, x, parameters.Child(this, _layers));
 }

@@ -8,7 +8,7 @@ namespace Astromech.Nn;
 /// Q(s, ·) over a discrete action set: a torso followed by either a plain linear head or a dueling head
 /// (Wang et al. 2016): Q = V + A − mean_a A, the mean-subtracted form the paper found most stable.
 /// </summary>
-public sealed class QNetwork : Module<Tensor, Tensor>
+public sealed class QNetwork : Module<Tensor, Tensor>, IFunctionalModule
 {
     private readonly Module<Tensor, Tensor> _torso;
     private readonly Module<Tensor, Tensor> _head;
@@ -33,10 +33,14 @@ public sealed class QNetwork : Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor obs) => _head.forward(_torso.forward(obs));
+
+    /// <summary>Q(s, ·) with the weights in <paramref name="parameters"/> (MLP torsos only; see <see cref="Functional"/>).</summary>
+    public Tensor FunctionalForward(Tensor obs, FunctionalParameters parameters) =>
+        Functional.Apply(_head, Functional.Apply(_torso, obs, parameters.Child(this, _torso)), parameters.Child(this, _head));
 }
 
 /// <summary>Splits a feature vector into a state value and action advantages and recombines them into Q-values.</summary>
-public sealed class DuelingHead : Module<Tensor, Tensor>
+public sealed class DuelingHead : Module<Tensor, Tensor>, IFunctionalModule
 {
     private readonly TorchSharp.Modules.Linear _value;
     private readonly TorchSharp.Modules.Linear _advantage;
@@ -53,6 +57,15 @@ public sealed class DuelingHead : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var v = _value.forward(h);
         var a = _advantage.forward(h);
+        return (v.Plus(a) - a.mean(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same combination with the weights in <paramref name="parameters"/>.</summary>
+    public Tensor FunctionalForward(Tensor h, FunctionalParameters parameters)
+    {
+        using var scope = NewDisposeScope();
+        var v = Functional.Apply(_value, h, parameters.Child(this, _value));
+        var a = Functional.Apply(_advantage, h, parameters.Child(this, _advantage));
         return (v.Plus(a) - a.mean(new long[] { -1 }, keepdim: true)).MoveToOuterDisposeScope();
     }
 }

@@ -15,7 +15,7 @@ namespace Astromech.Returns;
 /// When V'_t = V_{t+1} wherever e_t is unset and t &lt; T − 1 (as <see cref="NextValues"/> fills it), R_t equals
 /// the λ-return of <see cref="LambdaReturns.Compute"/>. Allocates nothing.</para>
 /// </summary>
-public static class Gae
+public static partial class Gae
 {
     /// <summary>
     /// Advantages A_t = δ_t + d_t·λ·(1 − e_t)·A_{t+1} (A_T = 0, δ_t = r_t + d_t·V'_t − V_t) into

@@ -14,7 +14,7 @@ namespace Astromech.Returns;
 /// <para>The recursion is accumulated in double for each env copy and rounded to float once per stored entry.
 /// Allocates nothing.</para>
 /// </summary>
-public static class LambdaReturns
+public static partial class LambdaReturns
 {
     /// <summary>
     /// G_t = r_t + d_t·[(1 − λ)·V'_t + λ·G_{t+1}] into <paramref name="returns"/>, [T,B], with G_{t+1} := V'_t

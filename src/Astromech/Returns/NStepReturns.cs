@@ -8,7 +8,7 @@ namespace Astromech.Returns;
 /// truncated episode needs the value of its final observation, which the caller supplies by splitting the
 /// array there. Allocates nothing.
 /// </summary>
-public static class NStepReturns
+public static partial class NStepReturns
 {
     /// <summary>
     /// The reward part Σ_{k&lt;m} γ^k r_{t+k} into <paramref name="returns"/>[t] and the bootstrap factor into

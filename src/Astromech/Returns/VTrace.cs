@@ -17,7 +17,7 @@ namespace Astromech.Returns;
 /// stored entry. The outputs must not overlap <c>values</c> (V_{t+1} is read after v_{t+1} is written).
 /// Allocates nothing.</para>
 /// </summary>
-public static class VTrace
+public static partial class VTrace
 {
     /// <summary>
     /// V-trace targets v_t into <paramref name="vs"/> and policy-gradient advantages into

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Astromech.Envs;
+using Astromech.Training.Meta;
 
 namespace Astromech.Training.Pbt;
 
@@ -65,7 +66,8 @@ public sealed record PbtResult(IReadOnlyList<PbtMember> Members, IReadOnlyList<P
 /// one RNG seeded by the options, so a seeded run with deterministic members is repeatable. After the last ready point the
 /// best member is the one that ranked first there or, with final_eval_episodes &gt; 0, the one with the best mean on a fresh
 /// shared evaluation (held-out model selection). Writes pbt_trace.csv, lineage.json, pbt_summary.json and one plot per
-/// hyperparameter plus the scores (PNG) into the output folder.
+/// hyperparameter plus the scores (PNG) into the output folder. The generations run on <see cref="OuterLoop"/>, the loop the
+/// meta runner (<see cref="MetaRunner"/>) shares: members are its units, a slice their step, the ready point its update.
 /// </summary>
 public static class PbtRunner
 {
@@ -85,13 +87,11 @@ public static class PbtRunner
         foreach (var m in members) lineage.Add(new JsonObject { ["generation"] = 0, ["step"] = 0, ["member"] = m.Id, ["event"] = "start", ["hyperparameters"] = Json(m.Hyperparameters) });
 
         int generations = (int)((o.TotalSteps + o.ReadyInterval - 1) / o.ReadyInterval);
-        for (int g = 0; g < generations; g++)
+        long Until(int g) => Math.Min(o.TotalSteps, (g + 1) * o.ReadyInterval);
+        // The shared outer loop: every member trains its slice (on o.Workers threads), then the ready point runs here.
+        OuterLoop.Run(0, generations, _ => members, (g, m) => Slice(trainer, m, Until(g)), (g, _, scores) =>
         {
-            long until = Math.Min(o.TotalSteps, (g + 1) * o.ReadyInterval);
-            var scores = new PbtScore[members.Count];
-            if (o.Workers <= 1) foreach (var m in members) scores[m.Id] = Slice(trainer, m, until);
-            else Parallel.ForEach(members, new ParallelOptions { MaxDegreeOfParallelism = o.Workers }, m => scores[m.Id] = Slice(trainer, m, until));
-
+            long until = Until(g);
             bool last = g == generations - 1;
             var donors = last ? new int?[members.Count] : PbtSelection.Exploit(scores, o, rng);
             var before = members.Select(m => new Dictionary<string, double>(m.Hyperparameters)).ToArray();
@@ -121,16 +121,13 @@ public static class PbtRunner
             log?.Invoke($"ready point {g + 1}/{generations} at {until:N0} steps: " + string.Join("  ", members.Select(m =>
                 $"#{m.Id} {scores[m.Id].Mean:F1}{(donors[m.Id] is int d ? $"←#{d}" : "")}")));
             WriteOutputs(outDir, space, trace, lineage, members);
-        }
+        }, o.Workers);
         var lastScores = trace.Where(r => r.Generation == generations - 1).OrderBy(r => r.Member).Select(r => r.Score).ToArray();
         int lastBest = BestOf(lastScores);
         PbtScore[]? finalScores = null;
         if (o.FinalEvalEpisodes > 0)
         {
-            finalScores = new PbtScore[members.Count];
-            if (o.Workers <= 1) foreach (var m in members) finalScores[m.Id] = trainer.Evaluate(m, o.FinalEvalEpisodes, o.FinalEvalSeed);
-            else Parallel.ForEach(members, new ParallelOptions { MaxDegreeOfParallelism = o.Workers },
-                m => finalScores[m.Id] = trainer.Evaluate(m, o.FinalEvalEpisodes, o.FinalEvalSeed));
+            finalScores = OuterLoop.StepAll(members, o.Workers, m => trainer.Evaluate(m, o.FinalEvalEpisodes, o.FinalEvalSeed));
             log?.Invoke($"final evaluation ({o.FinalEvalEpisodes} episodes, seed {o.FinalEvalSeed}): " + string.Join("  ", members.Select(m =>
                 $"#{m.Id} {finalScores[m.Id].Mean:F2}")));
         }
