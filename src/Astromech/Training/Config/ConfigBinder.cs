@@ -366,12 +366,12 @@ public static class ConfigBinder
 
     // ---- errors -----------------------------------------------------------------------------------------------
 
-    // `key` is the key as named in messages: its dotted path (its own key at the top level), or "alias (alias of path)";
+    // `key` is the key as quoted in messages: 'its dotted path' (its own key at the top level), or 'alias' (alias of 'path');
     // `shape` is the record that declares it.
     private static ConfigException Invalid(ConfigProperty prop, string key, string value, string from, ConfigShape shape) =>
-        new($"{from}: invalid value {value} for key '{key}' of {shape.Name}: expected {prop.Describe()}");
+        new($"{from}: invalid value {value} for key {key} of {shape.Name}: expected {prop.Describe()}");
 
-    private static string Named(Target t, string spelling) => t.ViaAlias ? $"{spelling}' (alias of '{t.Path})" : t.Path;
+    private static string Named(Target t, string spelling) => t.ViaAlias ? $"'{spelling}' (alias of '{t.Path}')" : $"'{t.Path}'";
 
     /// <summary>
     /// <paramref name="typed"/> is the key as given from the top (dots included); <paramref name="prefix"/> the canonical path of
