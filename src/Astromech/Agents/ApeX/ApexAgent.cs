@@ -53,7 +53,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
         manual_seed(seed);
         Learner = new DqnLearner(_dqn, _obsSize, _numActions);
         var table = new PrioritizedReplay(cfg.ReplayCapacity, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps);
-        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var limiter = cfg.Replay.RateLimiter();
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
         Shard = new ReplayShard(table, limiter, unchecked(seed + 104_729));
         _replay = Shard;
@@ -278,10 +278,9 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
         var shape = c.GetJsonNode("apex/shape");
         Checkpoint.EnsureMatches("observation size", _obsSize.ToString(), shape["obs_size"]!.ToString());
         Checkpoint.EnsureMatches("number of actions", _numActions.ToString(), shape["num_actions"]!.ToString());
-        var saved = ConfigBinder.ToJson(ConfigBinder.Bind<ApexConfig>(c.GetJsonNode("apex/config").AsObject()));
-        var mine = ConfigBinder.ToJson(_cfg);
-        foreach (var key in new[] { "hidden", "dueling", "replay_capacity" })
-            Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        var saved = ConfigBinder.Bind<ApexConfig>(c.GetJsonNode("apex/config").AsObject());
+        foreach (var key in new[] { "hidden", "dueling", "replay.capacity" })
+            Checkpoint.EnsureMatches(key, ConfigBinder.ValueOf(_cfg, key)!.ToJsonString(), ConfigBinder.ValueOf(saved, key)!.ToJsonString());
         c.LoadModule("apex/online", Learner.Online);
         c.LoadModule("apex/target", Learner.Target);
         c.LoadOptimizer("apex/optimizer", Learner.Optimizer);
