@@ -125,6 +125,26 @@ public class KickstartConfigTests
         Assert.Equal(3, stripped.Kickstart.Lambda);
     }
 
+    [Fact]
+    public void PbtMembersTakeKickstartLambdaByEitherName()
+    {
+        var keys = ConfigBinder.KeysOf(typeof(PpoConfig));
+        Assert.Contains("kickstart.lambda", keys);
+        Assert.Contains("kickstart_lambda", keys);
+        using var env = EnvRegistry.Make("CartPole-v1");
+        var algo = Astromech.Agents.Algorithms.Get("ppo");
+        var baseConfig = ConfigBinder.ToJson(new PpoConfig { KickstartSchedule = KickstartSchedule.Pbt, NSteps = 64 });
+        var members = new Astromech.Training.Pbt.TrainerMemberTrainer(algo.ConfigType, baseConfig, (cfg, seed) => algo.Create(cfg, env.ObservationSpace, env.ActionSpace, seed),
+            () => EnvRegistry.Make("CartPole-v1"), "CartPole-v1", new Dictionary<string, string>(), seed: 0, evalEpisodes: 1, rewardThreshold: null);
+        foreach (var key in new[] { "kickstart.lambda", "kickstart_lambda" })
+        {
+            var cfg = (PpoConfig)members.ConfigFor(new Astromech.Training.Pbt.PbtMember(0, "unused", new Dictionary<string, double> { [key] = 0.375 }));
+            Assert.Equal(0.375, cfg.Kickstart.Lambda);
+            Assert.Equal(KickstartSchedule.Pbt, cfg.Kickstart.Schedule);
+            Assert.Equal(64, cfg.NSteps);
+        }
+    }
+
     /// <summary>The config as the code before the kickstart record wrote it: every key flat, kickstarting's under their old names.</summary>
     private static JsonObject AsFlatShape(JsonObject json)
     {
