@@ -12,13 +12,13 @@ namespace Astromech.Agents.ActorCritic;
 /// <summary>How λ, the weight of the kickstarting term, changes over a run.</summary>
 public enum KickstartSchedule
 {
-    /// <summary>λ = kickstart_lambda throughout.</summary>
+    /// <summary>λ = kickstart.lambda throughout.</summary>
     Constant,
-    /// <summary>Straight line from kickstart_lambda to kickstart_lambda_end over kickstart_decay_steps env steps.</summary>
+    /// <summary>Straight line from kickstart.lambda to kickstart.lambda_end over kickstart.decay_steps env steps.</summary>
     Linear,
-    /// <summary>kickstart_lambda · ½^(step / kickstart_decay_steps), never below kickstart_lambda_end.</summary>
+    /// <summary>kickstart.lambda · ½^(step / kickstart.decay_steps), never below kickstart.lambda_end.</summary>
     Exponential,
-    /// <summary>Held at kickstart_lambda, which population-based training changes between its ready points.</summary>
+    /// <summary>Held at kickstart.lambda, which population-based training changes between its ready points.</summary>
     Pbt,
 }
 
