@@ -38,6 +38,24 @@ public class SetOverrideTests
         finally { Directory.Delete(dir, true); }
     }
 
+    [Fact]
+    public void TheNestedDefaultsListPrints_AreValidSetArguments()
+    {
+        var (code, output, err) = CliRunner.Run("list", "algos");
+        Assert.True(code == 0, err);
+        var lines = output.Split('\n');
+        int ppo = Array.FindIndex(lines, l => l.TrimStart().StartsWith("ppo "));
+        Assert.True(ppo >= 0, output);
+        string setKeys = lines[ppo + 1];
+        Assert.Contains("--set keys (defaults):", setKeys);
+        var items = setKeys[(setKeys.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string kickstart = Assert.Single(items, i => i.StartsWith("kickstart="));
+        Assert.StartsWith("kickstart={\"teachers\":[]", kickstart);
+        // Every item printed binds back as an override, the nested one as a JSON object.
+        var cfg = (Astromech.Agents.Ppo.PpoConfig)Astromech.Training.Config.ConfigBinder.Bind(typeof(Astromech.Agents.Ppo.PpoConfig), overrides: items);
+        Assert.Equal(new Astromech.Agents.Ppo.PpoConfig().Kickstart with { Teachers = cfg.Kickstart.Teachers, Weights = cfg.Kickstart.Weights, Tasks = cfg.Kickstart.Tasks }, cfg.Kickstart);
+    }
+
     [Theory]
     [InlineData("kickstart.lamda=2", "unknown key 'kickstart.lamda' for A2cConfig; did you mean 'kickstart.lambda'?")]
     [InlineData("kickstart.temperature=-1", "kickstart.temperature (alias kickstart_temperature) = -1 is out of range")]

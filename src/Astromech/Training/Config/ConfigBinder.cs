@@ -259,7 +259,8 @@ public static class ConfigBinder
             return result;
         }
         if (prop.ScalarType == typeof(string)) return Unquote(text);
-        if (TryParseScalar(text, prop.ScalarType, out var value)) return value;
+        // A quoted value ("tanh"), as `astromech list algos` prints enum defaults, means the same as the bare one.
+        if (TryParseScalar(Unquote(text), prop.ScalarType, out var value)) return value;
         throw Invalid(prop, key, text, from, shape);
     }
 
