@@ -36,11 +36,11 @@ internal static class PbtCommand
         var overrides = a.All("set").Concat(TrainCommand.KickstartOverrides(a, out bool lambdaPbt)).ToList();
         var config = RunSetup.BindAlgoConfig(algo, agentRoot, overrides);
         var space = Space(file, path, algo);
-        if (lambdaPbt && !space.Any(h => h.Key == "kickstart_lambda"))
+        if (lambdaPbt && !space.Any(h => h.Key is "kickstart_lambda" or "kickstart.lambda"))
             throw new CliException($"pbt: --lambda pbt, but {path} does not search kickstart_lambda (add it under \"hyperparameters\")");
 
-        if (space.Any(h => h.Key.StartsWith("kickstart_")) && ConfigBinder.ToJson(config)["kickstart_teachers"] is JsonArray { Count: 0 })
-            throw new CliException($"pbt: {path} searches {string.Join(", ", space.Where(h => h.Key.StartsWith("kickstart_")).Select(h => h.Key))} but names no teacher (--kickstart TEACHER.ckpt or agent.kickstart_teachers)");
+        if (space.Any(h => h.Key.StartsWith("kickstart")) && ConfigBinder.ValueOf(config, "kickstart.teachers") is JsonArray { Count: 0 })
+            throw new CliException($"pbt: {path} searches {string.Join(", ", space.Where(h => h.Key.StartsWith("kickstart")).Select(h => h.Key))} but names no teacher (--kickstart TEACHER.ckpt or agent.kickstart_teachers)");
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         string outDir = a.Get("out") ?? Path.Combine("runs", $"pbt-{algo.Name}-{envId.Replace('/', '_')}-{DateTime.Now:yyyyMMdd-HHmmss}");
         return RunPopulation(algo, envId, envArgs, ConfigBinder.ToJson(config), options, space, outDir, a.Flag("no-progress"));

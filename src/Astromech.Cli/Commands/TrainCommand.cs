@@ -55,9 +55,9 @@ internal static class TrainCommand
             // episodes take about a second, lower it for envs with long episodes);
             // the best member is chosen on 1,000 held-out episodes (--final-eval-episodes; 0 = by the last ready point).
             var agentJson = ConfigBinder.ToJson(config);
-            if (agentJson["kickstart_teachers"] is JsonArray { Count: 0 })
+            if (ConfigBinder.ValueOf(config, "kickstart.teachers") is JsonArray { Count: 0 })
                 throw new CliException("train: --lambda pbt evolves the kickstarting weight, but no teacher is given (--kickstart TEACHER.ckpt)");
-            double lambda0 = Math.Max(1e-3, (double)agentJson["kickstart_lambda"]!);
+            double lambda0 = Math.Max(1e-3, (double)ConfigBinder.ValueOf(config, "kickstart.lambda")!);
             var pbt = new Astromech.Training.Pbt.PbtOptions
             {
                 Population = a.GetInt("population", 2) ?? 4,

@@ -27,7 +27,7 @@ public static class ApexCluster
     {
         ArgumentNullException.ThrowIfNull(cfg);
         if (obsSize < 1) throw new ArgumentOutOfRangeException(nameof(obsSize), obsSize, "observation size must be positive");
-        var limiter = new Replay.SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var limiter = cfg.Replay.RateLimiter();
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
         return new Replay.ReplayShard(new Replay.PrioritizedReplay(cfg.ReplayCapacity, obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps), limiter, unchecked(seed + 104_729));
     }

@@ -26,7 +26,7 @@ public static class R2d2Cluster
     /// <summary>Starts the replay node of an R2D2 run: a sequence replay shard (the agent's replay shape and priority exponent, the config's rate limiter).</summary>
     public static ReplayNode StartReplay(R2d2Config cfg, RunSpec spec, int seed, NodeOptions options)
     {
-        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var limiter = cfg.Replay.RateLimiter();
         var shard = new SequenceReplayShard(new SequenceReplay(cfg.ReplayCapacity, cfg.SequenceLength, spec.ObsSize, cfg.LstmSize, cfg.PriorityExponent),
             limiter, unchecked(seed + 104_729));
         return ReplayNode.Start(spec, options, shard);

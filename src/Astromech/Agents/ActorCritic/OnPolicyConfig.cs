@@ -1,3 +1,4 @@
+using Astromech.Agents.Kickstarting;
 using Astromech.Nn;
 using Astromech.Training.Config;
 
@@ -11,13 +12,13 @@ namespace Astromech.Agents.ActorCritic;
 /// <summary>How λ, the weight of the kickstarting term, changes over a run.</summary>
 public enum KickstartSchedule
 {
-    /// <summary>λ = kickstart_lambda throughout.</summary>
+    /// <summary>λ = kickstart.lambda throughout.</summary>
     Constant,
-    /// <summary>Straight line from kickstart_lambda to kickstart_lambda_end over kickstart_decay_steps env steps.</summary>
+    /// <summary>Straight line from kickstart.lambda to kickstart.lambda_end over kickstart.decay_steps env steps.</summary>
     Linear,
-    /// <summary>kickstart_lambda · ½^(step / kickstart_decay_steps), never below kickstart_lambda_end.</summary>
+    /// <summary>kickstart.lambda · ½^(step / kickstart.decay_steps), never below kickstart.lambda_end.</summary>
     Exponential,
-    /// <summary>Held at kickstart_lambda, which population-based training changes between its ready points.</summary>
+    /// <summary>Held at kickstart.lambda, which population-based training changes between its ready points.</summary>
     Pbt,
 }
 
@@ -56,48 +57,27 @@ public abstract record OnPolicyConfig : IValidatableConfig
     /// <summary>Initial log σ of Gaussian policies.</summary>
     [ConfigRange(-20, 2)] public double LogStdInit { get; init; } = 0.0;
 
-    // Kickstarting (Schmitt et al. 2018; see Agents/Kickstarting): L = rl_loss_weight·L_RL + λ·Σ_k w_k·H(π_k ‖ π).
-    /// <summary>Teacher checkpoints (any saved Astromech policy with the same action space); empty: no kickstarting.</summary>
-    public string[] KickstartTeachers { get; init; } = Array.Empty<string>();
-    /// <summary>Weight w_k of each teacher's term (empty: 1 for every teacher).</summary>
-    public double[] KickstartWeights { get; init; } = Array.Empty<double>();
-    /// <summary>Multi-task routing: the task id each teacher covers (empty: every teacher sees every state).</summary>
-    public int[] KickstartTasks { get; init; } = Array.Empty<int>();
-    /// <summary>Multi-task routing: the observation feature holding the task id of a state (rounded to an integer); −1: none.</summary>
-    [ConfigRange(-1, 1e9)] public int KickstartTaskIndex { get; init; } = -1;
-    /// <summary>λ at the start of the run (the schedule's start value; PBT's starting point under "pbt").</summary>
-    [ConfigRange(0, 1e6)] public double KickstartLambda { get; init; } = 1.0;
-    public KickstartSchedule KickstartSchedule { get; init; } = KickstartSchedule.Constant;
-    /// <summary>λ's final value for the linear schedule, and its floor for the exponential one.</summary>
-    [ConfigRange(0, 1e6)] public double KickstartLambdaEnd { get; init; } = 0.0;
-    /// <summary>Linear: env steps from λ to kickstart_lambda_end. Exponential: env steps per halving of λ.</summary>
-    [ConfigRange(1, 1e12)] public long KickstartDecaySteps { get; init; } = 100_000;
-    /// <summary>Cross-entropy H(π_teacher, π_student) (the paper's) or KL(π_teacher ‖ π_student) (same gradient, reads 0 at a perfect copy).</summary>
-    public KickstartLoss KickstartLoss { get; init; } = KickstartLoss.CrossEntropy;
-    /// <summary>Temperature τ of Q-value teachers (DQN, R2D2 checkpoints): π_teacher = softmax(Q/τ).</summary>
-    [ConfigRange(0, 1e6, MinExclusive = true)] public double KickstartTemperature { get; init; } = 1.0;
-    /// <summary>Weight of the actor-critic loss itself; 0 with teachers is pure policy distillation.</summary>
-    [ConfigRange(0, 1e6)] public double RlLossWeight { get; init; } = 1.0;
+    /// <summary>Kickstarting (Schmitt et al. 2018; see Agents/Kickstarting): teachers, λ and its schedule, the distillation term.</summary>
+    public KickstartConfig Kickstart { get; init; } = new();
+
+    // The flat keys kickstarting had before it was a record of its own: aliases that configs, checkpoints and code written
+    // then still use. They read and write through to Kickstart and are not written by ConfigBinder.ToJson.
+    [ConfigAlias("kickstart.teachers")] public string[] KickstartTeachers { get => Kickstart.Teachers; init => Kickstart = Kickstart with { Teachers = value }; }
+    [ConfigAlias("kickstart.weights")] public double[] KickstartWeights { get => Kickstart.Weights; init => Kickstart = Kickstart with { Weights = value }; }
+    [ConfigAlias("kickstart.tasks")] public int[] KickstartTasks { get => Kickstart.Tasks; init => Kickstart = Kickstart with { Tasks = value }; }
+    [ConfigAlias("kickstart.task_index")] public int KickstartTaskIndex { get => Kickstart.TaskIndex; init => Kickstart = Kickstart with { TaskIndex = value }; }
+    [ConfigAlias("kickstart.lambda")] public double KickstartLambda { get => Kickstart.Lambda; init => Kickstart = Kickstart with { Lambda = value }; }
+    [ConfigAlias("kickstart.schedule")] public KickstartSchedule KickstartSchedule { get => Kickstart.Schedule; init => Kickstart = Kickstart with { Schedule = value }; }
+    [ConfigAlias("kickstart.lambda_end")] public double KickstartLambdaEnd { get => Kickstart.LambdaEnd; init => Kickstart = Kickstart with { LambdaEnd = value }; }
+    [ConfigAlias("kickstart.decay_steps")] public long KickstartDecaySteps { get => Kickstart.DecaySteps; init => Kickstart = Kickstart with { DecaySteps = value }; }
+    [ConfigAlias("kickstart.loss")] public KickstartLoss KickstartLoss { get => Kickstart.Loss; init => Kickstart = Kickstart with { Loss = value }; }
+    [ConfigAlias("kickstart.temperature")] public double KickstartTemperature { get => Kickstart.Temperature; init => Kickstart = Kickstart with { Temperature = value }; }
+    [ConfigAlias("kickstart.rl_loss_weight")] public double RlLossWeight { get => Kickstart.RlLossWeight; init => Kickstart = Kickstart with { RlLossWeight = value }; }
 
     public virtual IEnumerable<string> Validate()
     {
         if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
             yield return $"hidden must list positive layer sizes, got [{string.Join(", ", Hidden)}]";
-        int k = KickstartTeachers.Length;
-        if (KickstartWeights.Length != 0 && KickstartWeights.Length != k)
-            yield return $"kickstart_weights has {KickstartWeights.Length} entries but kickstart_teachers names {k} teachers (give one weight per teacher, or none)";
-        if (KickstartWeights.Any(w => !(w >= 0) || double.IsInfinity(w)))
-            yield return $"kickstart_weights must be finite and ≥ 0, got [{string.Join(", ", KickstartWeights)}]";
-        if (KickstartTasks.Length != 0 && KickstartTasks.Length != k)
-            yield return $"kickstart_tasks has {KickstartTasks.Length} entries but kickstart_teachers names {k} teachers (give one task id per teacher, or none)";
-        if (KickstartTasks.Length != 0 && KickstartTaskIndex < 0)
-            yield return "kickstart_tasks needs kickstart_task_index (the observation feature that holds each state's task id)";
-        if (KickstartTaskIndex >= 0 && KickstartTasks.Length == 0)
-            yield return "kickstart_task_index is set but kickstart_tasks is empty (give the task id of each teacher)";
-        if (RlLossWeight == 0 && k == 0)
-            yield return "rl_loss_weight = 0 leaves nothing to learn from without kickstart_teachers";
-        if (KickstartTeachers.Any(string.IsNullOrWhiteSpace))
-            yield return "kickstart_teachers holds an empty path";
     }
 
     public ActorCriticNetwork BuildNetwork(int obsSize, Astromech.Envs.Spaces.Space actionSpace) =>

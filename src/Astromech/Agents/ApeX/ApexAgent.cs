@@ -53,7 +53,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
         manual_seed(seed);
         Learner = new DqnLearner(_dqn, _obsSize, _numActions) { Algo = ApexAlgorithm.Info.Name };
         var table = new PrioritizedReplay(cfg.ReplayCapacity, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps);
-        var limiter = new SampleToInsertRateLimiter(cfg.SamplesPerInsert, cfg.MinReplaySize, cfg.SamplesPerInsertTolerance);
+        var limiter = cfg.Replay.RateLimiter();
         limiter.EnsureNoDeadlock(cfg.BatchSize, cfg.BlockCapacity);
         Shard = new ReplayShard(table, limiter, unchecked(seed + 104_729));
         _replay = Shard;
@@ -275,7 +275,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     /// learner's replay lives on the replay node).</summary>
     private AgentState State => _state ??= new AgentState("apex")
         .Shape(("obs_size", "observation size", _obsSize), ("num_actions", "number of actions", _numActions))
-        .Config(_cfg, "hidden", "dueling", "replay_capacity")
+        .Config(_cfg, "hidden", "dueling", "replay.capacity")
         .Counters(o => o["updates"] = Learner.Updates, o => Learner.SetUpdates((long)o["updates"]!))
         .Module("online", Learner.Online)
         .Module("target", Learner.Target)

@@ -1,4 +1,5 @@
 using Astromech.Agents.Dqn;
+using Astromech.Replay;
 using Astromech.Training.Config;
 
 namespace Astromech.Agents.ApeX;
@@ -32,18 +33,13 @@ public sealed record ApexConfig : IValidatableConfig
     public bool ValueRescaling { get; init; } = false;
     [ConfigRange(0, 1)] public double RescalingEps { get; init; } = 1e-3;
 
-    /// <summary>Replay capacity in transitions.</summary>
-    [ConfigRange(1, 1e9)] public int ReplayCapacity { get; init; } = 2_000_000;
-    /// <summary>Transitions inserted before the learner starts sampling.</summary>
-    [ConfigRange(1, 1e9)] public int MinReplaySize { get; init; } = 50_000;
-    [ConfigRange(0, 1)] public double PriorityAlpha { get; init; } = 0.6;
-    /// <summary>Importance-sampling exponent β (fixed in Ape-X, not annealed).</summary>
-    [ConfigRange(0, 1)] public double PriorityBeta { get; init; } = 0.4;
+    /// <summary>Replay of transitions (paper: 2M, learning from 50k, α = 0.6, a fixed β = 0.4); rate limiter off.</summary>
+    public ReplayConfig Replay { get; init; } = new()
+    {
+        Capacity = 2_000_000, MinSize = 50_000, PriorityExponent = 0.6, ImportanceSamplingExponent = 0.4,
+        SamplesPerInsert = 0, SamplesPerInsertTolerance = 10_000,
+    };
     [ConfigRange(0, 1, MinExclusive = true)] public double PriorityEps { get; init; } = 1e-6;
-    /// <summary>Sampled transitions per inserted transition the rate limiter holds both sides to; 0 turns it off.</summary>
-    [ConfigRange(0, 1e6)] public double SamplesPerInsert { get; init; } = 0;
-    /// <summary>How far (in transitions) either side may run ahead of samples_per_insert before it waits.</summary>
-    [ConfigRange(0, 1e12)] public double SamplesPerInsertTolerance { get; init; } = 10_000;
 
     /// <summary>Actor threads, each with num_envs env copies, its own network copies and its own ε's.</summary>
     [ConfigRange(1, 1024)] public int Actors { get; init; } = 2;
@@ -59,6 +55,14 @@ public sealed record ApexConfig : IValidatableConfig
     /// <summary>Ape-X α (spread of ε_i over the copies).</summary>
     [ConfigRange(0, 1e3)] public double ApexAlpha { get; init; } = 7;
 
+    // The replay keys from before they were a record of their own, still bound (configs/, checkpoints) and still readable in code.
+    [ConfigAlias("replay.capacity")] public int ReplayCapacity { get => Replay.Capacity; init => Replay = Replay with { Capacity = value }; }
+    [ConfigAlias("replay.min_size")] public int MinReplaySize { get => Replay.MinSize; init => Replay = Replay with { MinSize = value }; }
+    [ConfigAlias("replay.priority_exponent")] public double PriorityAlpha { get => Replay.PriorityExponent; init => Replay = Replay with { PriorityExponent = value }; }
+    [ConfigAlias("replay.importance_sampling_exponent")] public double PriorityBeta { get => Replay.ImportanceSamplingExponent; init => Replay = Replay with { ImportanceSamplingExponent = value }; }
+    [ConfigAlias("replay.samples_per_insert")] public double SamplesPerInsert { get => Replay.SamplesPerInsert; init => Replay = Replay with { SamplesPerInsert = value }; }
+    [ConfigAlias("replay.samples_per_insert_tolerance")] public double SamplesPerInsertTolerance { get => Replay.SamplesPerInsertTolerance; init => Replay = Replay with { SamplesPerInsertTolerance = value }; }
+
     /// <summary>Rows an actor's local block can hold: a flush plus what one vector step can emit (n per copy at an episode end).</summary>
     public int BlockCapacity => FlushSize + NumEnvs * NStep;
 
@@ -72,16 +76,16 @@ public sealed record ApexConfig : IValidatableConfig
         LearningStarts = MinReplaySize,
     };
 
-    public IEnumerable<string> Validate()
+    public IEnumerable<string> Validate() => Validate(ConfigPath.Root);
+
+    public IEnumerable<string> Validate(ConfigPath at)
     {
         if (BatchSize > ReplayCapacity)
-            yield return $"batch_size ({BatchSize}) must not exceed replay_capacity ({ReplayCapacity})";
-        if (MinReplaySize > ReplayCapacity)
-            yield return $"min_replay_size ({MinReplaySize}) must not exceed replay_capacity ({ReplayCapacity})";
+            yield return $"batch_size ({BatchSize}) must not exceed {at.Name("replay.capacity")} ({ReplayCapacity})";
         if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
             yield return $"hidden must list positive layer sizes, got [{string.Join(", ", Hidden)}]";
         double need = (BatchSize + SamplesPerInsert * BlockCapacity) / 2;
         if (SamplesPerInsert > 0 && SamplesPerInsertTolerance < need)
-            yield return $"samples_per_insert_tolerance ({SamplesPerInsertTolerance}) must be at least (batch_size + samples_per_insert·(flush_size + num_envs·n_step)) / 2 = {need}, or actors and learner can wait on each other forever";
+            yield return $"{at.Name("replay.samples_per_insert_tolerance")} ({SamplesPerInsertTolerance}) must be at least (batch_size + replay.samples_per_insert·(flush_size + num_envs·n_step)) / 2 = {need}, or actors and learner can wait on each other forever";
     }
 }

@@ -43,32 +43,37 @@ public sealed class Kickstarter : IDisposable
     }
 
     /// <summary>The kickstarter a config asks for, or null without teachers. Loads every teacher now (clear errors name the file).</summary>
-    public static Kickstarter? FromConfig(OnPolicyConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    public static Kickstarter? FromConfig(OnPolicyConfig cfg, Space observationSpace, Space actionSpace, int seed) =>
+        FromConfig(cfg.Kickstart, observationSpace, actionSpace, seed);
+
+    /// <summary>The kickstarter <paramref name="cfg"/> asks for, or null without teachers.</summary>
+    public static Kickstarter? FromConfig(KickstartConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (cfg.KickstartTeachers.Length == 0) return null;
+        if (!cfg.Enabled) return null;
         var teachers = new List<Teacher>();
         try
         {
-            foreach (var path in cfg.KickstartTeachers)
-                teachers.Add(Teacher.Load(path, observationSpace, actionSpace, cfg.KickstartTemperature, seed));
+            foreach (var path in cfg.Teachers)
+                teachers.Add(Teacher.Load(path, observationSpace, actionSpace, cfg.Temperature, seed));
         }
         catch
         {
             foreach (var t in teachers) t.Dispose();
             throw;
         }
-        var weights = cfg.KickstartWeights.Length == 0 ? Enumerable.Repeat(1.0, teachers.Count).ToArray() : cfg.KickstartWeights;
-        return new Kickstarter(teachers, weights, LambdaSchedule(cfg), cfg.KickstartLoss, cfg.RlLossWeight,
-            cfg.KickstartTasks, cfg.KickstartTaskIndex);
+        var weights = cfg.Weights.Length == 0 ? Enumerable.Repeat(1.0, teachers.Count).ToArray() : cfg.Weights;
+        return new Kickstarter(teachers, weights, LambdaSchedule(cfg), cfg.Loss, cfg.RlLossWeight, cfg.Tasks, cfg.TaskIndex);
     }
 
-    /// <summary>λ as a function of the env step, from the config's kickstart_* keys (reusing Training/Schedules).</summary>
-    public static ISchedule LambdaSchedule(OnPolicyConfig cfg) => cfg.KickstartSchedule switch
+    /// <summary>λ as a function of the env step, from the config's kickstart keys (reusing Training/Schedules).</summary>
+    public static ISchedule LambdaSchedule(OnPolicyConfig cfg) => LambdaSchedule(cfg.Kickstart);
+
+    /// <summary>λ as a function of the env step (reusing Training/Schedules).</summary>
+    public static ISchedule LambdaSchedule(KickstartConfig cfg) => cfg.Schedule switch
     {
-        KickstartSchedule.Linear => new LinearSchedule(cfg.KickstartLambda, cfg.KickstartLambdaEnd, cfg.KickstartDecaySteps),
-        KickstartSchedule.Exponential => new ExponentialSchedule(cfg.KickstartLambda, 0.5, cfg.KickstartDecaySteps,
-            Floor: Math.Min(cfg.KickstartLambdaEnd, cfg.KickstartLambda)),
-        _ => new ConstantSchedule(cfg.KickstartLambda),
+        KickstartSchedule.Linear => new LinearSchedule(cfg.Lambda, cfg.LambdaEnd, cfg.DecaySteps),
+        KickstartSchedule.Exponential => new ExponentialSchedule(cfg.Lambda, 0.5, cfg.DecaySteps, Floor: Math.Min(cfg.LambdaEnd, cfg.Lambda)),
+        _ => new ConstantSchedule(cfg.Lambda),
     };
 
     /// <summary>λ at <paramref name="envStep"/>.</summary>

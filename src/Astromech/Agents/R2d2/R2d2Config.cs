@@ -1,4 +1,5 @@
 using Astromech.Nn;
+using Astromech.Replay;
 using Astromech.Training.Config;
 
 namespace Astromech.Agents.R2d2;
@@ -57,22 +58,20 @@ public sealed record R2d2Config : IValidatableConfig
     /// <summary>Global gradient-norm clip; 0 disables (the paper does not clip; this is a safety net).</summary>
     [ConfigRange(0, 1e9)] public double MaxGradNorm { get; init; } = 40;
 
-    /// <summary>Replay capacity in sequences.</summary>
-    [ConfigRange(1, 1e8)] public int ReplayCapacity { get; init; } = 10_000;
-    /// <summary>Sequences in replay before the learner starts.</summary>
-    [ConfigRange(1, 1e8)] public int MinReplaySize { get; init; } = 100;
-    [ConfigRange(0, 10)] public double PriorityExponent { get; init; } = 0.9;
-    [ConfigRange(0, 1)] public double ImportanceSamplingExponent { get; init; } = 0.6;
+    /// <summary>
+    /// Replay of sequences: 10k (paper 100k), learning from 100, priority exponent 0.9 and IS exponent 0.6 (the paper's).
+    /// Its rate limit between actors and learner (0: off, the paper's free-running sides) counts sampled sequences per
+    /// inserted sequence: the learner waits when it is ahead by more than samples_per_insert_tolerance sequences, actors
+    /// wait when they are ahead by more than that. It keeps small runs on few cores from being all acting or all
+    /// learning, and makes the learning per env step independent of thread speeds.
+    /// </summary>
+    public ReplayConfig Replay { get; init; } = new()
+    {
+        Capacity = 10_000, MinSize = 100, PriorityExponent = 0.9, ImportanceSamplingExponent = 0.6,
+        SamplesPerInsert = 0, SamplesPerInsertTolerance = 640,
+    };
     /// <summary>η of the sequence priority η·max|δ| + (1 − η)·mean|δ|.</summary>
     [ConfigRange(0, 1)] public double PriorityEta { get; init; } = 0.9;
-    /// <summary>
-    /// Rate limit between actors and learner (0: off, the paper's free-running sides): sampled sequences per
-    /// inserted sequence. The learner waits when it is ahead by more than samples_per_insert_tolerance
-    /// sequences, actors wait when they are ahead by more than that. Keeps small runs on few cores from being
-    /// all acting or all learning, and makes the learning per env step independent of thread speeds.
-    /// </summary>
-    [ConfigRange(0, 1e6)] public double SamplesPerInsert { get; init; } = 0;
-    [ConfigRange(1, 1e9)] public double SamplesPerInsertTolerance { get; init; } = 640;
 
     /// <summary>MLP torso hidden sizes; with the conv torso, its fully connected layers.</summary>
     public int[] Hidden { get; init; } = { 64 };
@@ -105,16 +104,24 @@ public sealed record R2d2Config : IValidatableConfig
     /// <summary>Whether the start state comes from the replayed actor state.</summary>
     public bool UsesStoredState => StartState is StartState.Stored or StartState.StoredBurnin;
 
-    public IEnumerable<string> Validate()
+    // The replay keys from before they were a record of their own, still bound (configs/, checkpoints) and still readable in code.
+    [ConfigAlias("replay.capacity")] public int ReplayCapacity { get => Replay.Capacity; init => Replay = Replay with { Capacity = value }; }
+    [ConfigAlias("replay.min_size")] public int MinReplaySize { get => Replay.MinSize; init => Replay = Replay with { MinSize = value }; }
+    [ConfigAlias("replay.priority_exponent")] public double PriorityExponent { get => Replay.PriorityExponent; init => Replay = Replay with { PriorityExponent = value }; }
+    [ConfigAlias("replay.importance_sampling_exponent")] public double ImportanceSamplingExponent { get => Replay.ImportanceSamplingExponent; init => Replay = Replay with { ImportanceSamplingExponent = value }; }
+    [ConfigAlias("replay.samples_per_insert")] public double SamplesPerInsert { get => Replay.SamplesPerInsert; init => Replay = Replay with { SamplesPerInsert = value }; }
+    [ConfigAlias("replay.samples_per_insert_tolerance")] public double SamplesPerInsertTolerance { get => Replay.SamplesPerInsertTolerance; init => Replay = Replay with { SamplesPerInsertTolerance = value }; }
+
+    public IEnumerable<string> Validate() => Validate(ConfigPath.Root);
+
+    public IEnumerable<string> Validate(ConfigPath at)
     {
         if (SequenceLength <= BurnIn)
             yield return $"sequence_length ({SequenceLength}) must be larger than burn_in ({BurnIn}): the steps after the burn-in are the ones trained on";
         if (Overlap >= SequenceLength)
             yield return $"overlap ({Overlap}) must be smaller than sequence_length ({SequenceLength}): consecutive sequences start sequence_length − overlap steps apart";
         if (BatchSize > ReplayCapacity)
-            yield return $"batch_size ({BatchSize}) must not exceed replay_capacity ({ReplayCapacity})";
-        if (MinReplaySize > ReplayCapacity)
-            yield return $"min_replay_size ({MinReplaySize}) must not exceed replay_capacity ({ReplayCapacity})";
+            yield return $"batch_size ({BatchSize}) must not exceed {at.Name("replay.capacity")} ({ReplayCapacity})";
         if (ExplorationFinalEps > ExplorationInitialEps)
             yield return $"exploration_final_eps ({ExplorationFinalEps}) must not exceed exploration_initial_eps ({ExplorationInitialEps})";
         if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))

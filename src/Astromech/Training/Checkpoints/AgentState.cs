@@ -47,10 +47,9 @@ public sealed class AgentState
         Add(c => c.SetJson(Name("config"), ConfigBinder.ToJson(config)), _ => { });
         _checks.Add(c =>
         {
-            var saved = ConfigBinder.ToJson(ConfigBinder.Bind(config.GetType(), c.GetJsonNode(Name("config")).AsObject()));
-            var mine = ConfigBinder.ToJson(config);
-            foreach (var key in layoutKeys)
-                Checkpoint.EnsureMatches(key, mine[key]?.ToJsonString() ?? "null", saved[key]?.ToJsonString() ?? "null");
+            var saved = ConfigBinder.Bind(config.GetType(), c.GetJsonNode(Name("config")).AsObject());
+            foreach (var key in layoutKeys) // any name of the key: flat, dotted (replay.capacity) or an alias
+                Checkpoint.EnsureMatches(key, ConfigBinder.ValueOf(config, key)?.ToJsonString() ?? "null", ConfigBinder.ValueOf(saved, key)?.ToJsonString() ?? "null");
         });
         return this;
     }

@@ -32,4 +32,10 @@ public interface IValidatableConfig
 {
     /// <summary>One message per problem (naming the keys involved in snake_case); empty when valid.</summary>
     IEnumerable<string> Validate();
+
+    /// <summary>
+    /// The same, for a record that may sit nested inside another: <paramref name="path"/> names its keys by their full dotted
+    /// path (and alias). The binder calls this one; a record that is only ever used at the top level need not implement it.
+    /// </summary>
+    IEnumerable<string> Validate(ConfigPath path) => Validate();
 }
