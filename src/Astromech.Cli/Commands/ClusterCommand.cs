@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Astromech.Cli.Commands;
 
 /// <summary>
-/// <c>astromech cluster up --algo apex|impala --env ENV --actors N --steps S --out DIR</c>: a whole cluster of
+/// <c>astromech cluster up --algo apex|impala|r2d2 (any algorithm with a ClusterLayout) --env ENV --actors N --steps S --out DIR</c>: a whole cluster of
 /// separate processes on 127.0.0.1 — Ape-X: one replay node (the seed), one learner, N actor nodes; IMPALA: one
 /// learner (the seed, hosting the unroll queue), N actor nodes — each an
 /// <c>astromech node</c> started with the same run flags. The learner writes DIR exactly as <c>train</c> does;

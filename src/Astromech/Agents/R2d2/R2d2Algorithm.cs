@@ -9,7 +9,7 @@ public static class R2d2Algorithm
         typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed))
     {
         ActorCountKey = "actors",
-        NotATeacherBecause = "it is recurrent: a teacher would need its own recurrent state along the student's trajectories, which the feedforward students do not carry",
+        NotATeacherBecause = "it is recurrent, and a teacher would need its own recurrent state along the student's trajectories, which the feedforward students do not carry",
         Diagnostics = new[] { "staleness" },
         Smoke = new[]
         {
