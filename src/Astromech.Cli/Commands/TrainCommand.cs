@@ -117,7 +117,7 @@ internal static class TrainCommand
         Console.WriteLine($"  summary:    {run.SummaryJson}");
     }
 
-    /// <summary>--kickstart a.ckpt[,b.ckpt] and --lambda X|pbt as config overrides (kickstart_teachers, kickstart_lambda, kickstart_schedule).</summary>
+    /// <summary>--kickstart a.ckpt[,b.ckpt] and --lambda X|pbt as config overrides (kickstart.teachers, kickstart.lambda, kickstart.schedule): any learner whose config has a kickstart record (the on-policy family, DQN).</summary>
     internal static IEnumerable<string> KickstartOverrides(CliArgs a, out bool lambdaPbt)
     {
         var list = new List<string>();
@@ -126,12 +126,12 @@ internal static class TrainCommand
         {
             var paths = teachers.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             if (paths.Length == 0) throw new CliException("--kickstart needs at least one teacher checkpoint path");
-            list.Add($"kickstart_teachers=[{string.Join(",", paths)}]");
+            list.Add($"kickstart.teachers=[{string.Join(",", paths)}]");
         }
         if (a.Get("lambda") is string lambda)
         {
-            if (lambda.Equals("pbt", StringComparison.OrdinalIgnoreCase)) { lambdaPbt = true; list.Add("kickstart_schedule=pbt"); }
-            else if (double.TryParse(lambda, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var l)) list.Add($"kickstart_lambda={l.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+            if (lambda.Equals("pbt", StringComparison.OrdinalIgnoreCase)) { lambdaPbt = true; list.Add("kickstart.schedule=pbt"); }
+            else if (double.TryParse(lambda, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var l)) list.Add($"kickstart.lambda={l.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
             else throw new CliException($"--lambda must be a number or 'pbt', got '{lambda}'");
         }
         return list;

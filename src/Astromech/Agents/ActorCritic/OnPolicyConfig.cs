@@ -25,7 +25,7 @@ public enum KickstartSchedule
 /// <summary>The distillation term of kickstarting.</summary>
 public enum KickstartLoss { CrossEntropy, Kl }
 
-public abstract record OnPolicyConfig : IValidatableConfig
+public abstract record OnPolicyConfig : IValidatableConfig, IKickstartableConfig
 {
     [ConfigRange(0, 1, MinExclusive = true)] public double LearningRate { get; init; } = 3e-4;
     /// <summary>Anneal the learning rate linearly to 0 over the run (the Zoo's "lin_" schedules).</summary>
@@ -59,6 +59,8 @@ public abstract record OnPolicyConfig : IValidatableConfig
 
     /// <summary>Kickstarting (Schmitt et al. 2018; see Agents/Kickstarting): teachers, λ and its schedule, the distillation term.</summary>
     public KickstartConfig Kickstart { get; init; } = new();
+
+    public object WithoutTeachers() => this with { Kickstart = Kickstart.WithoutTeachers() };
 
     // The flat keys kickstarting had before it was a record of its own: aliases that configs, checkpoints and code written
     // then still use. They read and write through to Kickstart and are not written by ConfigBinder.ToJson.

@@ -50,7 +50,10 @@ public sealed class DqnAgent : IStreamAgent
         _numActions = discrete.N;
         _rng = new Rng(seed);
         torch.manual_seed(seed);
-        _learner = new DqnLearner(cfg, observationSpace.Shape, _numActions);
+        _learner = new DqnLearner(cfg, observationSpace.Shape, _numActions)
+        {
+            Kickstarter = Kickstarting.Kickstarter.FromConfig(cfg.Kickstart, observationSpace, actionSpace, seed),
+        };
         _replay = cfg.Prioritized
             ? new PrioritizedReplay(cfg.BufferSize, _obsSize, 1, cfg.PriorityAlpha, cfg.PriorityEps)
             : new UniformReplay(cfg.BufferSize, _obsSize, 1);
@@ -108,6 +111,7 @@ public sealed class DqnAgent : IStreamAgent
         if (gradientSteps == 0) return null;
         double beta = _cfg.PriorityBeta0 + progress.Fraction * (1.0 - _cfg.PriorityBeta0);
         double lossSum = 0, qSum = 0;
+        var kicks = new List<Kickstarting.KickstartTerms>();
         for (int g = 0; g < gradientSteps; g++)
         {
             _replay.Sample(_cfg.BatchSize, _rng, beta, _batch);
@@ -115,8 +119,9 @@ public sealed class DqnAgent : IStreamAgent
             if (_cfg.Prioritized) _replay.UpdatePriorities(_batch.Indices.AsSpan(0, _batch.Size), _learner.LastTdErrors);
             lossSum += loss;
             qSum += meanQ;
+            if (_learner.LastKickstart is { } k) kicks.Add(k);
         }
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
             ["train/loss"] = lossSum / gradientSteps,
             ["train/mean_q"] = qSum / gradientSteps,
@@ -124,6 +129,8 @@ public sealed class DqnAgent : IStreamAgent
             ["train/updates"] = _learner.Updates,
             ["train/replay_size"] = _replay.Count,
         };
+        Kickstarting.KickstartTerms.Mean(kicks)?.AddTo(metrics);
+        return metrics;
     }
 
     public void Save(Checkpoint c) => _state.Save(c);

@@ -16,7 +16,7 @@ public enum TdLoss { Huber, Mse }
 /// Hessel et al. 2018), proportional prioritized replay (Schaul et al. 2016: α 0.6, β 0.4 → 1),
 /// value rescaling h(x) = sign(x)(√(|x|+1) − 1) + εx (Pohlen et al. 2018, ε = 1e-3).
 /// </summary>
-public sealed record DqnConfig : IValidatableConfig
+public sealed record DqnConfig : IValidatableConfig, Kickstarting.IKickstartableConfig
 {
     /// <summary>Adam step size.</summary>
     [ConfigRange(0, 1, MinExclusive = true)] public double LearningRate { get; init; } = 1e-4;
@@ -72,6 +72,14 @@ public sealed record DqnConfig : IValidatableConfig
 
     /// <summary>Env copies stepped together by the actor.</summary>
     [ConfigRange(1, 4096)] public int NumEnvs { get; init; } = 1;
+
+    /// <summary>
+    /// Kickstarting a DQN student (Schmitt et al. 2018 with a Q-value student, as in Rusu et al. 2016's policy distillation):
+    /// the TD loss plus λ·H(π_teacher(·|s), softmax(Q(s,·)/τ)) on the replayed states, τ = kickstart.temperature.
+    /// </summary>
+    public Kickstarting.KickstartConfig Kickstart { get; init; } = new();
+
+    public object WithoutTeachers() => this with { Kickstart = Kickstart.WithoutTeachers() };
 
     public IEnumerable<string> Validate()
     {

@@ -60,6 +60,12 @@ public sealed class DqnLearner : IDisposable
     /// <summary>|δ| of the last update, one per batch row (for priority updates).</summary>
     public ReadOnlySpan<float> LastTdErrors => _tdErrors.AsSpan(0, _lastSize);
 
+    /// <summary>Teachers whose policy the student's softmax(Q/τ) is distilled towards on the replayed states (kickstarting); null: none.</summary>
+    public Kickstarting.Kickstarter? Kickstarter { get; init; }
+
+    /// <summary>The kickstarting terms of the last update (null without teachers).</summary>
+    public Kickstarting.KickstartTerms? LastKickstart { get; private set; }
+
     /// <summary>The algorithm name a non-finite loss is reported under ("dqn"; Ape-X's learner is this class too).</summary>
     public string Algo { get; init; } = "dqn";
 
@@ -82,7 +88,8 @@ public sealed class DqnLearner : IDisposable
 
         Tensor y = Targets(_cfg, Online, Target, next, rewards, discounts);
 
-        var q = Online.forward(obs).gather(1, actions).squeeze(1);
+        var qAll = Online.forward(obs);
+        var q = qAll.gather(1, actions).squeeze(1);
 
         // TD errors (for priorities), the loss and the mean Q for logging come from one copy of q and y (taken before the
         // step, which leaves them unchanged), instead of a chain of small tensor ops and two synchronising item() calls;
@@ -106,6 +113,12 @@ public sealed class DqnLearner : IDisposable
             ? nn.functional.huber_loss(q, y, _cfg.HuberDelta, nn.Reduction.None)
             : (q - y).Squared().mul(Scalars.Of(0.5));
         var loss = batch.HasWeights ? (perItem * BatchTensors.Rows(batch.Weights, b, 1).view(b)).mean() : perItem.mean();
+        if (Kickstarter is { } kick)
+        {
+            (loss, var terms) = kick.Apply(loss, obs, new Categorical(qAll.div(Scalars.Of(_cfg.Kickstart.Temperature))), envSteps);
+            Training.NonFiniteLossException.ThrowIfAny(Algo, envSteps, Updates + 1, ("kickstart_loss", terms.Distill));
+            LastKickstart = terms;
+        }
 
         _optimizer.zero_grad();
         loss.backward();
@@ -172,6 +185,7 @@ public sealed class DqnLearner : IDisposable
 
     public void Dispose()
     {
+        Kickstarter?.Dispose();
         _optimizer.Dispose();
         Online.Dispose();
         Target.Dispose();

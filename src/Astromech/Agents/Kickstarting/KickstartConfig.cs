@@ -63,3 +63,15 @@ public sealed record KickstartConfig : IValidatableConfig
             yield return $"{at.Name("teachers")} holds an empty path";
     }
 }
+
+/// <summary>
+/// A learner config that can take teachers (<c>kickstart</c>): the on-policy family and DQN. A loaded policy (a teacher
+/// itself, or a student under <c>astromech eval</c>) is built from <see cref="WithoutTeachers"/>.
+/// </summary>
+public interface IKickstartableConfig
+{
+    KickstartConfig Kickstart { get; }
+
+    /// <summary>A copy of the config with the kickstart settings' teachers removed.</summary>
+    object WithoutTeachers();
+}

@@ -92,7 +92,7 @@ public sealed class Teacher : IDisposable
     /// <summary>The config with its own teachers removed: a loaded policy (a teacher, or a student under `astromech eval`)
     /// never needs the teachers it once learned from.</summary>
     public static object WithoutTeachers(object config) =>
-        config is OnPolicyConfig { Kickstart.Enabled: true } oc ? oc with { Kickstart = oc.Kickstart.WithoutTeachers() } : config;
+        config is IKickstartableConfig { Kickstart.Enabled: true } k ? k.WithoutTeachers() : config;
 
     public void Dispose() => _agent.Dispose();
 }
