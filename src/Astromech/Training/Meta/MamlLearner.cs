@@ -93,22 +93,18 @@ public sealed class MamlLearner : IMetaLearner, IDisposable
         _optimizer.zero_grad();
     }
 
-    public void Save(Checkpoint c)
-    {
-        c.SetJson("maml/config", ConfigBinder.ToJson(_o));
-        c.SetModule("maml/network", _net);
-        c.SetOptimizer("maml/optimizer", _optimizer);
-    }
+    public void Save(Checkpoint c) => State.Save(c);
 
-    public void Load(Checkpoint c)
-    {
-        var saved = c.GetJsonNode("maml/config");
-        var mine = ConfigBinder.ToJson(_o);
-        foreach (var (key, value) in mine)
-            Checkpoint.EnsureMatches($"maml {key}", saved[key]?.ToJsonString() ?? "(missing)", value?.ToJsonString() ?? "null");
-        c.LoadModule("maml/network", _net);
-        c.LoadOptimizer("maml/optimizer", _optimizer);
-    }
+    public void Load(Checkpoint c) => State.Load(c);
+
+    private AgentState? _state;
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>); every option must match on load, since a
+    /// resumed meta-run under other options would not be the run it continues.</summary>
+    private AgentState State => _state ??= new AgentState("maml")
+        .Config(_o, ConfigBinder.KeysOf(_o.GetType()).ToArray())
+        .Module("network", _net)
+        .Optimizer("optimizer", _optimizer);
 
     private static Tensor Check(Tensor loss, MetaTask task) => loss.numel() == 1
         ? loss

@@ -85,19 +85,17 @@ public sealed class ReptileLearner : IMetaLearner
         _pending = null;
     }
 
-    public void Save(Checkpoint c)
-    {
-        c.SetJson("reptile/config", ConfigBinder.ToJson(_o));
-        c.SetModule("reptile/network", _net);
-    }
+    public void Save(Checkpoint c) => State.Save(c);
 
-    public void Load(Checkpoint c)
-    {
-        var saved = c.GetJsonNode("reptile/config");
-        foreach (var (key, value) in ConfigBinder.ToJson(_o))
-            Checkpoint.EnsureMatches($"reptile {key}", saved[key]?.ToJsonString() ?? "(missing)", value?.ToJsonString() ?? "null");
-        c.LoadModule("reptile/network", _net);
-    }
+    public void Load(Checkpoint c) => State.Load(c);
+
+    private AgentState? _state;
+
+    /// <summary>The checkpoint state, declared once (<see cref="AgentState"/>); every option must match on load, since a
+    /// resumed meta-run under other options would not be the run it continues.</summary>
+    private AgentState State => _state ??= new AgentState("reptile")
+        .Config(_o, ConfigBinder.KeysOf(_o.GetType()).ToArray())
+        .Module("network", _net);
 
     private static double Value(Tensor loss, MetaTask task)
     {
