@@ -52,12 +52,13 @@ public class AgentStateTests
 
         var otherShape = new Holder { ObsSize = 4 };
         var e = Assert.Throws<CheckpointException>(() => otherShape.State().Load(c));
-        Assert.Contains("observation size", e.Message);
+        Assert.Equal("checkpoint was made for observation size 3, but this run uses 4", e.Message);
         Assert.Equal(0, otherShape.Updates); // nothing restored
 
         var otherLayout = new Holder { Config = new DqnConfig { Hidden = new[] { 8 } } };
         e = Assert.Throws<CheckpointException>(() => otherLayout.State().Load(c));
         Assert.Contains("hidden", e.Message);
+        Assert.EndsWith("this run uses [8]", e.Message); // the checkpoint's value first, the run's last
         Assert.Equal(0, otherLayout.Updates);
 
         c.SetJson("test/state", new JsonObject { ["format"] = 2 });

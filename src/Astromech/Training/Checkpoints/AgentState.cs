@@ -49,7 +49,7 @@ public sealed class AgentState
         {
             var saved = ConfigBinder.Bind(config.GetType(), c.GetJsonNode(Name("config")).AsObject());
             foreach (var key in layoutKeys) // any name of the key: flat, dotted (replay.capacity) or an alias
-                Checkpoint.EnsureMatches(key, ConfigBinder.ValueOf(config, key)?.ToJsonString() ?? "null", ConfigBinder.ValueOf(saved, key)?.ToJsonString() ?? "null");
+                Checkpoint.EnsureMatches(key, ConfigBinder.ValueOf(saved, key)?.ToJsonString() ?? "null", ConfigBinder.ValueOf(config, key)?.ToJsonString() ?? "null");
         });
         return this;
     }
@@ -74,7 +74,7 @@ public sealed class AgentState
         {
             var shape = c.GetJsonNode(Name("shape"));
             foreach (var (key, label, value) in values)
-                Checkpoint.EnsureMatches(label, value.ToString(), shape[key]?.ToString() ?? "(missing)");
+                Checkpoint.EnsureMatches(label, shape[key]?.ToString() ?? "(missing)", value.ToString());
         });
         return this;
     }
