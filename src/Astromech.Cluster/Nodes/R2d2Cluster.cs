@@ -59,7 +59,7 @@ public static class R2d2Cluster
             var source = new RemoteParameterSource(node.Node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
             return () =>
             {
-                int s = unchecked(seed + 10_007 * (index + 1));
+                int s = Training.ActorSeed.Of(seed, index);
                 int n = cfg.NumEnvs, total = cfg.Actors * n;
                 var buffer = new SequenceBuffer(cfg.SequenceLength, spec.ObsSize, cfg.LstmSize);
                 // Episode ids as the embedded agent makes them (actor index in the top bits); a restarted actor starts its

@@ -30,8 +30,8 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
 {
     private BlockingCollection<Unroll>? _queue;
     private readonly ConcurrentBag<RolloutBuffer> _pool = new();
-    private long _lagSum, _lagCount, _lagMax;
-    private long _learnerTicks, _learnerUpdatesThisStart;
+    private readonly PolicyLagBook _lag = new();
+    private readonly LearnerClock _clock = new();
 
     public ImpalaAgent(ImpalaConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
 
@@ -42,10 +42,10 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
         : Optimizers.NewAdam(parameters, Cfg.LearningRate);
 
     /// <summary>Mean policy lag over every unroll trained on so far (learner updates between acting and learning).</summary>
-    public double MeanPolicyLag => _lagCount == 0 ? double.NaN : (double)_lagSum / _lagCount;
-    public long MaxPolicyLag => _lagMax;
+    public double MeanPolicyLag => _lag.Mean;
+    public long MaxPolicyLag => _lag.Max;
     /// <summary>Learner updates per second of learner-thread wall time in the last start.</summary>
-    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    public double LearnerUpdatesPerSecond => _clock.UpdatesPerSecond;
 
     public JsonObject AgentStats() => new()
     {
@@ -104,8 +104,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
     public override void Start(ConcurrentRun run)
     {
         _queue = new BlockingCollection<Unroll>(Cfg.QueueCapacity);
-        _learnerTicks = 0;
-        _learnerUpdatesThisStart = 0;
+        _clock.Restart();
         RunStarted?.Invoke(run);
         // A restart publish: the actors start from these parameters, and after a resume from a checkpoint they must
         // replace whatever version the store served before.
@@ -133,8 +132,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
             }
             long t0 = Stopwatch.GetTimestamp();
             var metrics = Train(batch, run.Progress);
-            _learnerTicks += Stopwatch.GetTimestamp() - t0;
-            _learnerUpdatesThisStart++;
+            _clock.Updated(t0);
             PublishParameters();
             foreach (var u in batch) _pool.Add(u.Data);
             batch.Clear();
@@ -177,9 +175,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
                     if (d.Ends[src + b] && d.Discounts[src + b] != 0f) truncated.Add((dst + b, u, src + b));
             }
         }
-        Interlocked.Add(ref _lagSum, (long)lagSum);
-        Interlocked.Add(ref _lagCount, U);
-        if (lagMax > _lagMax) _lagMax = lagMax;
+        _lag.Add(U, (long)lagSum, lagMax);
 
         using var scope = NewDisposeScope();
         var obsT = torch.tensor(obs, new long[] { rows, ObsSize });

@@ -28,7 +28,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     private readonly int _obsSize, _numActions, _seed;
     private readonly Rng _rng, _actRng;
     private long _sampledSequences;
-    private long _learnerTicks, _learnerUpdatesThisStart;
+    private readonly LearnerClock _clock = new();
     private long _actorDropped;
 
     // Evaluation state: one LSTM state per env row of the vector env that Act is called on.
@@ -62,7 +62,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     public long Updates => Learner.Updates;
     public SequenceLayout Layout => new(_cfg.SequenceLength, _cfg.Overlap, _cfg.BurnIn, _cfg.StartState);
     public int ReplayCount => Replay.Count;
-    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    public double LearnerUpdatesPerSecond => _clock.UpdatesPerSecond;
 
     /// <summary>Ape-X's ε for copy <paramref name="i"/> of <paramref name="count"/>: ε^(1 + α·i/(N − 1)) (ε itself when N = 1).</summary>
     public static double ApexEpsilon(int i, int count, double epsilon, double alpha) => ApeX.ApexExploration.Epsilon(i, count, epsilon, alpha);
@@ -86,7 +86,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     private ISequenceReplayClient? _remote;
     private Parameters.IParameterPublisher? _publisher;
     private ReplayShardStats _remoteStats;
-    private long _lagSum, _lagCount, _lagMax;
+    private readonly PolicyLagBook _lag = new();
 
     /// <summary>
     /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
@@ -98,7 +98,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     public event Action<ConcurrentRun>? RunStarted;
 
     /// <summary>Mean of (learner updates − actor parameter version) over remote actors' sequence inserts (NaN embedded).</summary>
-    public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
+    public double MeanPolicyLag => _lag.Mean;
 
     /// <summary>
     /// Cluster learner: sample from <paramref name="replay"/> (whose own rate limiter paces the learner against
@@ -114,16 +114,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     }
 
     /// <summary>Books <paramref name="inserts"/> sequence inserts by remote actors whose parameter versions add up to <paramref name="versionSum"/> (lag per insert).</summary>
-    public void RecordRemoteSequences(long inserts, long versionSum)
-    {
-        if (inserts <= 0) return;
-        long lagSum = Math.Max(0, inserts * Learner.Updates - versionSum);
-        long lag = lagSum / inserts;
-        Interlocked.Add(ref _lagSum, lagSum);
-        Interlocked.Add(ref _lagCount, inserts);
-        long cur;
-        while (lag > (cur = Interlocked.Read(ref _lagMax)) && Interlocked.CompareExchange(ref _lagMax, lag, cur) != cur) { }
-    }
+    public void RecordRemoteSequences(long inserts, long versionSum) => _lag.AddVersions(inserts, versionSum, Learner.Updates);
 
     private void Publish(bool restart = false)
     {
@@ -135,14 +126,13 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
 
     public void Start(ConcurrentRun run)
     {
-        _learnerTicks = 0;
-        _learnerUpdatesThisStart = 0;
+        _clock.Restart();
         RunStarted?.Invoke(run);
         Publish(restart: true);
         for (int a = 0; a < (RunActorsLocally ? _cfg.Actors : 0); a++)
         {
             int actor = a;
-            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+            int seed = ActorSeed.Of(run.Seed, actor);
             run.StartWorker($"r2d2-actor-{actor}", () => ActorLoop(run, actor, seed));
         }
         run.StartWorker("r2d2-learner", () => LearnerLoop(run));
@@ -208,11 +198,10 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
                     continue;
                 }
                 long t1 = Stopwatch.GetTimestamp();
-                if (_learnerUpdatesThisStart % 50 == 0) _remoteStats = _remote.Stats;
+                if (_clock.UpdatesThisStart % 50 == 0) _remoteStats = _remote.Stats;
                 var m = TrainOnSampled(batch, run.Progress, _remote.UpdatePriorities, _remoteStats.Size, double.NaN);
                 Publish();
-                _learnerTicks += Stopwatch.GetTimestamp() - t1;
-                _learnerUpdatesThisStart++;
+                _clock.Updated(t1);
                 m["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
                 m["train/policy_lag"] = MeanPolicyLag;
                 run.ReportMetrics(m);
@@ -225,8 +214,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
             }
             long t0 = Stopwatch.GetTimestamp();
             var metrics = TrainOnce(batch, run.Progress);
-            _learnerTicks += Stopwatch.GetTimestamp() - t0;
-            _learnerUpdatesThisStart++;
+            _clock.Updated(t0);
             metrics["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
             run.ReportMetrics(metrics);
         }
@@ -366,7 +354,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
         if (!double.IsNaN(MeanPolicyLag))
         {
             stats["policy_lag_mean"] = Math.Round(MeanPolicyLag, 2);
-            stats["policy_lag_max"] = Interlocked.Read(ref _lagMax);
+            stats["policy_lag_max"] = _lag.Max;
         }
         if (_remote is IReportsReplayOutages r)
         {
