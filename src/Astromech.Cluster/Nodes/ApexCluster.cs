@@ -66,7 +66,7 @@ public static class ApexCluster
             var shard = replay;
             return () =>
             {
-                int s = unchecked(seed + 10_007 * (index + 1));
+                int s = Training.ActorSeed.Of(seed, index);
                 using var actor = new ApexActor(makeEnv, cfg, spec.ObsSize, numActions, ApexAgent.EpsilonsOf(cfg, index), new Rng(s), s);
                 while (!node.Stopping && !actor.Pull(source)) Thread.Sleep(200);
                 node.ParametersLoaded(actor.ParameterVersion);

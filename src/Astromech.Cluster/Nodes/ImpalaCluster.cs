@@ -3,7 +3,6 @@ using Astromech.Agents.Impala;
 using Astromech.Cluster.Messages;
 using Astromech.Cluster.Roles;
 using Astromech.Envs;
-using Astromech.Parameters;
 
 namespace Astromech.Cluster.Nodes;
 
@@ -24,9 +23,7 @@ public static class ImpalaCluster
     public static LearnerNode StartLearner(ImpalaAgent agent, RunSpec spec, NodeOptions options) =>
         ClusterNode.Start("learner", spec, options, Array.Empty<string>(), node =>
         {
-            var store = new ParameterStore();
-            agent.Publisher = store;
-            node.System.ActorOf(ParameterSourceActor.Props(store), ReplayNode.ParametersName);
+            node.System.ActorOf(ParameterSourceActor.Props(agent.Parameters), ReplayNode.ParametersName);
             node.System.ActorOf(UnrollQueueActor.Props(agent), UnrollQueueActor.Name);
             return new LearnerNode(node, agent, options, extraMetrics: () => new Dictionary<string, double> { ["learner/queue_size"] = agent.QueueSize });
         });
@@ -42,10 +39,7 @@ public static class ImpalaCluster
             var queue = node.Node.Locate("learner", UnrollQueueActor.Name);
             return () =>
             {
-                int s = unchecked(seed + 10_007 * (index + 1));
-                var net = cfg.BuildNetwork(obsSpace.Shape, actionSpace);
-                foreach (var p in net.parameters()) p.requires_grad = false;
-                using var collector = new RolloutCollector(makeEnv, cfg.NumEnvs, net, actionSpace, new Rng(s), (float)cfg.Gamma, s);
+                // Each submit is serialized into a message, so one buffer serves every unroll of this actor.
                 var buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, obsSpace.FlatSize, actionSpace.FlatSize);
                 // Resends of one unroll keep its sequence number, so the queue can tell a resend from a new unroll.
                 long submitter = Random.Shared.NextInt64(1, long.MaxValue), sequence = 0;
@@ -56,10 +50,13 @@ public static class ImpalaCluster
                     var d = u.Data;
                     var msg = new SubmitUnroll(d.Steps, d.Envs, d.ObsSize, d.ActionSize, u.BehaviourVersion, u.Actor, submitter, sequence, d.Obs, d.Actions,
                         d.LogProbs, d.Rewards, d.Discounts, d.Ends, d.FinalObs, d.BootstrapObs);
-                    try { return Ask.Call<UnrollAccepted>(queue, msg, options.RequestTimeout).Accepted; }
-                    catch (RoleUnavailableException) { return false; }
+                    bool accepted;
+                    try { accepted = Ask.Call<UnrollAccepted>(queue, msg, options.RequestTimeout).Accepted; }
+                    catch (RoleUnavailableException) { return false; } // already waited the request timeout
+                    if (!accepted) Thread.Sleep(2); // the queue was full: give the learner a moment before the resend
+                    return accepted;
                 }
-                ImpalaActorLoop.Run(collector, cfg, buffer, source, Submit, node, index, node.ParametersLoaded,
+                ImpalaActorLoop.Run(cfg, makeEnv, obsSpace, actionSpace, index, seed, source, () => buffer, Submit, node, node.ParametersLoaded,
                     () => node.BlockInserted(-1, cfg.NSteps * cfg.NumEnvs), () => { Interlocked.Increment(ref refused); node.InsertWaited(); });
             };
         }, node => () => new Dictionary<string, double> { ["actor/unrolls_refused"] = Interlocked.Read(ref refused) });

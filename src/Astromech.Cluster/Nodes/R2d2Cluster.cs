@@ -57,22 +57,10 @@ public static class R2d2Cluster
             replay ??= new RemoteSequenceReplayClient(node.Node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
             var shard = replay;
             var source = new RemoteParameterSource(node.Node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true);
-            return () =>
-            {
-                int s = unchecked(seed + 10_007 * (index + 1));
-                int n = cfg.NumEnvs, total = cfg.Actors * n;
-                var buffer = new SequenceBuffer(cfg.SequenceLength, spec.ObsSize, cfg.LstmSize);
-                // Episode ids as the embedded agent makes them (actor index in the top bits); a restarted actor starts its
-                // counter again, so its ids can repeat older ones (they only group sequences for the staleness diagnostic).
-                long idBase = (long)index << 48;
-                var adder = new VectorSequenceAdder(n, buffer, cfg.SequenceLength, cfg.Overlap, Math.Min(cfg.SequenceLength, cfg.EffectiveBurnIn + 1), idBase);
-                var net = RecurrentQNetwork.Create(obsSpace.Shape, numActions, cfg.Hidden, cfg.LstmSize, cfg.LstmForgetBias, cfg.Torso, cfg.ConvFilters);
-                foreach (var p in net.parameters()) p.requires_grad = false;
-                using var actor = new R2d2Actor(makeEnv, n, net, adder, new Rng(s), s);
-                var eps = new double[n];
-                for (int i = 0; i < n; i++) eps[i] = R2d2Agent.ApexEpsilon(index * n + i, total, cfg.ApexEpsilon, cfg.ApexAlpha);
-                R2d2ActorLoop.Run(actor, buffer, cfg, eps, shard, source, node, node.ParametersLoaded);
-            };
+            // Episode ids as the embedded agent makes them (actor index in the top bits); a restarted actor starts its
+            // counter again, so its ids can repeat older ones (they only group sequences for the staleness diagnostic).
+            return () => R2d2ActorLoop.Run(cfg, makeEnv, obsSpace.Shape, numActions, index, seed, (long)index << 48, source, shard.TryInsert, node,
+                loaded: node.ParametersLoaded);
         }, node => () => new Dictionary<string, double> { ["actor/replay_failed_calls"] = replay?.Outages.FailedCalls ?? 0 });
     }
 }

@@ -38,7 +38,7 @@ public sealed class A3cAgent : ConcurrentActorCriticAgent<A3cConfig>
         {
             int worker = w;
             // Seeds differ per worker and per start, so a resumed run does not replay its first episodes.
-            int seed = unchecked(run.Seed + 10_007 * (worker + 1));
+            int seed = ActorSeed.Of(run.Seed, worker);
             run.StartWorker($"a3c-worker-{worker}", () => Worker(run, worker, seed));
         }
     }

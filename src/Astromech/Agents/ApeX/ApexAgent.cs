@@ -34,10 +34,11 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     private IReplayClient _replay;
     private IParameterSource? _remoteSource;
     private IParameterPublisher? _remotePublisher;
-    private long _learnerTicks, _learnerUpdatesThisStart;
+    private readonly LearnerClock _clock = new();
+    private readonly PolicyLagBook _lag = new();
     private long _publishedVersion = -1, _publishCount;
     private ReplayShardStats _lastStats;
-    private long _lagSum, _lagCount, _lagMax, _blocksInserted, _insertWaits;
+    private long _blocksInserted, _insertWaits;
 
     public ApexAgent(ApexConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
@@ -84,9 +85,9 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     /// <summary>The in-process parameter source.</summary>
     public ParameterStore Parameters => _parameters;
     public long Updates => Learner.Updates;
-    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    public double LearnerUpdatesPerSecond => _clock.UpdatesPerSecond;
     /// <summary>Mean of (learner updates − actor parameter version) over the inserted blocks.</summary>
-    public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
+    public double MeanPolicyLag => _lag.Mean;
 
     /// <summary>ε of env copy <paramref name="copy"/> of actor <paramref name="actor"/>: Ape-X's ε_i over all actors × num_envs copies.</summary>
     public double EpsilonOf(int actor, int copy) =>
@@ -104,8 +105,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
 
     public void Start(ConcurrentRun run)
     {
-        _learnerTicks = 0;
-        _learnerUpdatesThisStart = 0;
+        _clock.Restart();
         RunStarted?.Invoke(run);
         // The actors start from the learner's parameters. A restart publish: after a resume from a checkpoint the
         // source may serve a later version than the loaded update count, and the learner's must replace it.
@@ -116,7 +116,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
             for (int a = 0; a < _cfg.Actors; a++)
             {
                 int actor = a;
-                int seed = unchecked(run.Seed + 10_007 * (actor + 1));
+                int seed = ActorSeed.Of(run.Seed, actor);
                 run.StartWorker($"apex-actor-{actor}", () => ActorLoop(run, actor, seed, _replay, Source, turns));
             }
         }
@@ -157,10 +157,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
     {
         Interlocked.Add(ref _insertWaits, insertWaits);
         if (blocks <= 0) return;
-        long lagSum = Math.Max(0, blocks * Learner.Updates - versionSum);
-        Interlocked.Add(ref _lagSum, lagSum);
-        Interlocked.Add(ref _lagCount, blocks);
-        InterlockedMax(ref _lagMax, lagSum / blocks);
+        _lag.AddVersions(blocks, versionSum, Learner.Updates);
         Interlocked.Add(ref _blocksInserted, blocks);
     }
 
@@ -170,12 +167,6 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
         publisher.Publish(Learner.Updates, ParameterVector.Read(Learner.Online, Learner.Target), restart);
         Interlocked.Exchange(ref _publishedVersion, Learner.Updates);
         Interlocked.Increment(ref _publishCount);
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        long cur;
-        while (value > (cur = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, cur) != cur) { }
     }
 
     private void LearnerLoop(ConcurrentRun run, IReplayClient replay, IParameterPublisher publisher)
@@ -192,10 +183,9 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
             var (loss, meanQ) = Learner.Update(batch, run.EnvSteps);
             replay.UpdatePriorities(batch.Indices.AsSpan(0, batch.Size), batch.Keys.AsSpan(0, batch.Size), Learner.LastTdErrors);
             if (Learner.Updates % _cfg.PublishInterval == 0) PublishTo(publisher);
-            _learnerTicks += Stopwatch.GetTimestamp() - t0;
-            _learnerUpdatesThisStart++;
+            _clock.Updated(t0);
             // Replay stats are a round trip when the replay is remote: refreshed every 50 updates.
-            if (_learnerUpdatesThisStart % 50 == 1) _lastStats = replay.Stats;
+            if (_clock.UpdatesThisStart % 50 == 1) _lastStats = replay.Stats;
             var stats = _lastStats;
             run.ReportMetrics(new Dictionary<string, double>
             {
@@ -247,7 +237,7 @@ public sealed class ApexAgent : IDistributedAgent, IReportsAgentStats
             ["parameter_version"] = Interlocked.Read(ref _publishedVersion),
             ["parameter_sets_published"] = Interlocked.Read(ref _publishCount),
             ["policy_lag_mean"] = double.IsNaN(MeanPolicyLag) ? null : Math.Round(MeanPolicyLag, 2),
-            ["policy_lag_max"] = Interlocked.Read(ref _lagMax),
+            ["policy_lag_max"] = _lag.Max,
         };
         if (_replay is IReportsReplayOutages r)
         {

@@ -6,6 +6,7 @@ using Astromech.Envs;
 using Astromech.Envs.Spaces;
 using Astromech.Returns;
 using Astromech.Nn;
+using Astromech.Parameters;
 using Astromech.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -29,8 +30,8 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
 {
     private BlockingCollection<Unroll>? _queue;
     private readonly ConcurrentBag<RolloutBuffer> _pool = new();
-    private long _lagSum, _lagCount, _lagMax;
-    private long _learnerTicks, _learnerUpdatesThisStart;
+    private readonly PolicyLagBook _lag = new();
+    private readonly LearnerClock _clock = new();
 
     public ImpalaAgent(ImpalaConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
 
@@ -41,10 +42,10 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
         : Optimizers.NewAdam(parameters, Cfg.LearningRate);
 
     /// <summary>Mean policy lag over every unroll trained on so far (learner updates between acting and learning).</summary>
-    public double MeanPolicyLag => _lagCount == 0 ? double.NaN : (double)_lagSum / _lagCount;
-    public long MaxPolicyLag => _lagMax;
+    public double MeanPolicyLag => _lag.Mean;
+    public long MaxPolicyLag => _lag.Max;
     /// <summary>Learner updates per second of learner-thread wall time in the last start.</summary>
-    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    public double LearnerUpdatesPerSecond => _clock.UpdatesPerSecond;
 
     public JsonObject AgentStats() => new()
     {
@@ -57,20 +58,24 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
 
     /// <summary>
     /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
-    /// turns it off: remote actors hand their unrolls to <see cref="TryEnqueue"/> and pull the parameters the
-    /// learner publishes to <see cref="Publisher"/> after every update.
+    /// turns it off: remote actors hand their unrolls to <see cref="TryEnqueue"/> and pull what the learner
+    /// publishes to <see cref="Parameters"/> after every update (the node hosts that store).
     /// </summary>
     public bool RunActorsLocally { get; set; } = true;
 
-    /// <summary>Where the learner publishes its parameters (flat, versioned by update count) after every update; null: nowhere (embedded actors copy them under the lock).</summary>
-    public Parameters.IParameterPublisher? Publisher { get; set; }
+    /// <summary>
+    /// Where the learner publishes its parameters (flat, versioned by update count) at the start of a run and after
+    /// every update; the actors, embedded or remote, pull from it (<see cref="ImpalaActorLoop"/>).
+    /// </summary>
+    public ParameterStore Parameters { get; } = new();
 
     /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
     public event Action<ConcurrentRun>? RunStarted;
 
     /// <summary>
-    /// Puts a remote actor's unroll on the learner's queue, waiting up to <paramref name="millisecondsTimeout"/>;
-    /// false when the queue stays full (back-pressure: the actor retries) or the run has not started.
+    /// Puts an actor's unroll on the learner's queue, waiting up to <paramref name="millisecondsTimeout"/>; false
+    /// when the queue stays full (back-pressure: the actor retries) or the run has not started or has ended. The
+    /// queue keeps the unroll's buffer until the learner has trained on it.
     /// </summary>
     public bool TryEnqueue(Unroll unroll, int millisecondsTimeout)
     {
@@ -84,51 +89,35 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
     public int QueueSize => _queue?.Count ?? 0;
 
     /// <summary>An empty rollout buffer of this agent's shape (from the pool when one is free).</summary>
-    public RolloutBuffer RentBuffer() => Rent();
+    public RolloutBuffer RentBuffer() => _pool.TryTake(out var b) ? b : new RolloutBuffer(Cfg.NSteps, Cfg.NumEnvs, ObsSize, ActionSize);
 
     /// <summary>Gives back a buffer from <see cref="RentBuffer"/> that was not enqueued.</summary>
     public void ReturnBuffer(RolloutBuffer buffer) => _pool.Add(buffer);
 
     private void PublishParameters(bool restart = false)
     {
-        if (Publisher is null) return;
         float[] values;
         lock (ParamLock) values = ParameterVector.Read(Network);
-        Publisher.Publish(Version, values, restart);
+        Parameters.Publish(Version, values, restart);
     }
 
     public override void Start(ConcurrentRun run)
     {
         _queue = new BlockingCollection<Unroll>(Cfg.QueueCapacity);
-        _learnerTicks = 0;
-        _learnerUpdatesThisStart = 0;
+        _clock.Restart();
         RunStarted?.Invoke(run);
+        // A restart publish: the actors start from these parameters, and after a resume from a checkpoint they must
+        // replace whatever version the store served before.
         PublishParameters(restart: true);
         for (int a = 0; a < (RunActorsLocally ? Cfg.Actors : 0); a++)
         {
             int actor = a;
-            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
-            run.StartWorker($"impala-actor-{actor}", () => Actor(run, actor, seed));
+            // The embedded queue keeps each unroll's buffer until the learner has used it (then pools it), so every
+            // unroll is collected into a rented one; waiting in the queue's own add wakes as soon as there is room.
+            run.StartWorker($"impala-actor-{actor}", () => ImpalaActorLoop.Run(Cfg, run.MakeEnv, ObservationSpace, ActionSpace, actor, run.Seed,
+                Parameters, RentBuffer, u => TryEnqueue(u, 20), run));
         }
         run.StartWorker("impala-learner", () => Learner(run));
-    }
-
-    private RolloutBuffer Rent() => _pool.TryTake(out var b) ? b : new RolloutBuffer(Cfg.NSteps, Cfg.NumEnvs, ObsSize, ActionSize);
-
-    private void Actor(ConcurrentRun run, int actor, int seed)
-    {
-        var (net, version) = NewActorNetwork();
-        using var collector = new RolloutCollector(run.MakeEnv, Cfg.NumEnvs, net, ActionSpace, new Rng(seed), (float)Cfg.Gamma, seed);
-        for (long k = 0; run.SafePoint(); k++)
-        {
-            if (k % Cfg.ParamSyncInterval == 0) version = PullParameters(net);
-            var buffer = Rent();
-            bool more = collector.Collect(buffer, run);
-            var unroll = new Unroll(buffer, version, actor);
-            while (!_queue!.TryAdd(unroll, 20))
-                if (!run.SafePoint()) return;
-            if (!more) return;
-        }
     }
 
     private void Learner(ConcurrentRun run)
@@ -143,8 +132,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
             }
             long t0 = Stopwatch.GetTimestamp();
             var metrics = Train(batch, run.Progress);
-            _learnerTicks += Stopwatch.GetTimestamp() - t0;
-            _learnerUpdatesThisStart++;
+            _clock.Updated(t0);
             PublishParameters();
             foreach (var u in batch) _pool.Add(u.Data);
             batch.Clear();
@@ -187,9 +175,7 @@ public sealed class ImpalaAgent : ConcurrentActorCriticAgent<ImpalaConfig>, IRep
                     if (d.Ends[src + b] && d.Discounts[src + b] != 0f) truncated.Add((dst + b, u, src + b));
             }
         }
-        Interlocked.Add(ref _lagSum, (long)lagSum);
-        Interlocked.Add(ref _lagCount, U);
-        if (lagMax > _lagMax) _lagMax = lagMax;
+        _lag.Add(U, (long)lagSum, lagMax);
 
         using var scope = NewDisposeScope();
         var obsT = torch.tensor(obs, new long[] { rows, ObsSize });

@@ -4,6 +4,7 @@ using Astromech.Adders;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
 using Astromech.Nn;
+using Astromech.Parameters;
 using Astromech.Replay;
 using Astromech.Training;
 using Astromech.Training.Checkpoints;
@@ -14,10 +15,11 @@ namespace Astromech.Agents.R2d2;
 
 /// <summary>
 /// R2D2 in one process, wired from separate parts a distributed runtime can host unchanged: <c>actors</c>
-/// threads each run an <see cref="R2d2Actor"/> (num_envs env copies, a network copy pulled from the learner
-/// every param_sync_interval vector steps) feeding a <see cref="VectorSequenceAdder"/>, which writes
-/// overlapping sequences into the shared <see cref="SequenceReplay"/>; one learner thread samples batches once
-/// min_replay_size sequences are stored, runs <see cref="R2d2Learner.Update"/> and writes the priorities back.
+/// threads each run <see cref="R2d2ActorLoop"/> (the loop cluster actor nodes run too): an <see cref="R2d2Actor"/>
+/// with num_envs env copies and a network copy pulled from <see cref="Parameters"/> every param_sync_interval
+/// vector steps, whose <see cref="VectorSequenceAdder"/> makes overlapping sequences that go into the shared
+/// <see cref="SequenceReplay"/>; one learner thread samples batches once min_replay_size sequences are stored,
+/// runs <see cref="R2d2Learner.Update"/>, writes the priorities back and publishes the online network.
 /// <para>Evaluation (<see cref="Act"/>) runs the learner's online network greedily with one LSTM state per env
 /// row, zeroed by <see cref="IAgent.OnEpisodeStart"/> and fed back the previous action and reward
 /// (<see cref="IAgent.OnRewards"/>).</para>
@@ -28,7 +30,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     private readonly int _obsSize, _numActions, _seed;
     private readonly Rng _rng, _actRng;
     private long _sampledSequences;
-    private long _learnerTicks, _learnerUpdatesThisStart;
+    private readonly LearnerClock _clock = new();
     private long _actorDropped;
 
     // Evaluation state: one LSTM state per env row of the vector env that Act is called on.
@@ -62,7 +64,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     public long Updates => Learner.Updates;
     public SequenceLayout Layout => new(_cfg.SequenceLength, _cfg.Overlap, _cfg.BurnIn, _cfg.StartState);
     public int ReplayCount => Replay.Count;
-    public double LearnerUpdatesPerSecond => _learnerTicks == 0 ? double.NaN : _learnerUpdatesThisStart / ((double)_learnerTicks / Stopwatch.Frequency);
+    public double LearnerUpdatesPerSecond => _clock.UpdatesPerSecond;
 
     /// <summary>Ape-X's ε for copy <paramref name="i"/> of <paramref name="count"/>: ε^(1 + α·i/(N − 1)) (ε itself when N = 1).</summary>
     public static double ApexEpsilon(int i, int count, double epsilon, double alpha) => ApeX.ApexExploration.Epsilon(i, count, epsilon, alpha);
@@ -71,8 +73,14 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     public double LinearEpsilon(Progress p) =>
         LinearSchedule.OverRunFraction(p, _cfg.ExplorationInitialEps, _cfg.ExplorationFinalEps, _cfg.ExplorationFraction);
 
-    /// <summary>Sequences shorter than burn-in + 1 that do not start an episode hold nothing to train on under a burn-in strategy.</summary>
-    private int MinSequenceSteps => Math.Min(_cfg.SequenceLength, _cfg.EffectiveBurnIn + 1);
+    /// <summary>The per-actor ε's (epsilon_schedule = per_actor) of actor <paramref name="actorIndex"/>'s env copies, among all actors × copies.</summary>
+    public static double[] EpsilonsOf(R2d2Config cfg, int actorIndex)
+    {
+        int n = cfg.NumEnvs, total = cfg.Actors * n;
+        var eps = new double[n];
+        for (int i = 0; i < n; i++) eps[i] = ApexEpsilon(actorIndex * n + i, total, cfg.ApexEpsilon, cfg.ApexAlpha);
+        return eps;
+    }
 
     /// <summary>A fresh network copy for an actor or a diagnostic, with the learner's current parameters and no gradients.</summary>
     public RecurrentQNetwork NewNetworkCopy()
@@ -84,9 +92,9 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     }
 
     private ISequenceReplayClient? _remote;
-    private Parameters.IParameterPublisher? _publisher;
+    private IParameterPublisher? _publisher;
     private ReplayShardStats _remoteStats;
-    private long _lagSum, _lagCount, _lagMax;
+    private readonly PolicyLagBook _lag = new();
 
     /// <summary>
     /// Whether <see cref="Start"/> runs the actor threads in this process (the default). A cluster learner node
@@ -97,8 +105,8 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     /// <summary>Raised by <see cref="Start"/> with the trainer's run, before any worker starts.</summary>
     public event Action<ConcurrentRun>? RunStarted;
 
-    /// <summary>Mean of (learner updates − actor parameter version) over remote actors' sequence inserts (NaN embedded).</summary>
-    public double MeanPolicyLag => Interlocked.Read(ref _lagCount) == 0 ? double.NaN : (double)Interlocked.Read(ref _lagSum) / Interlocked.Read(ref _lagCount);
+    /// <summary>Mean of (learner updates − actor parameter version) over the actors' sequence inserts.</summary>
+    public double MeanPolicyLag => _lag.Mean;
 
     /// <summary>
     /// Cluster learner: sample from <paramref name="replay"/> (whose own rate limiter paces the learner against
@@ -106,7 +114,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     /// update count, to <paramref name="publisher"/> after every update. The in-process replay stays empty and is
     /// not what checkpoints save then (the replay node owns the sequences).
     /// </summary>
-    public void UseEndpoints(ISequenceReplayClient replay, Parameters.IParameterPublisher publisher)
+    public void UseEndpoints(ISequenceReplayClient replay, IParameterPublisher publisher)
     {
         _remote = replay ?? throw new ArgumentNullException(nameof(replay));
         _publisher = publisher ?? throw new ArgumentNullException(nameof(publisher));
@@ -114,75 +122,58 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
     }
 
     /// <summary>Books <paramref name="inserts"/> sequence inserts by remote actors whose parameter versions add up to <paramref name="versionSum"/> (lag per insert).</summary>
-    public void RecordRemoteSequences(long inserts, long versionSum)
-    {
-        if (inserts <= 0) return;
-        long lagSum = Math.Max(0, inserts * Learner.Updates - versionSum);
-        long lag = lagSum / inserts;
-        Interlocked.Add(ref _lagSum, lagSum);
-        Interlocked.Add(ref _lagCount, inserts);
-        long cur;
-        while (lag > (cur = Interlocked.Read(ref _lagMax)) && Interlocked.CompareExchange(ref _lagMax, lag, cur) != cur) { }
-    }
+    public void RecordRemoteSequences(long inserts, long versionSum) => _lag.AddVersions(inserts, versionSum, Learner.Updates);
 
+    /// <summary>Where embedded actors pull the learner's online parameters from; it is published at start and after every update.</summary>
+    public ParameterStore Parameters { get; } = new();
+
+    /// <summary>Publishes the online network, versioned by update count, to the cluster's parameter source or else to <see cref="Parameters"/>.</summary>
     private void Publish(bool restart = false)
     {
-        if (_publisher is null) return;
         float[] values;
         lock (Learner.ParamLock) values = ParameterVector.Read(Learner.Online);
-        _publisher.Publish(Learner.Updates, values, restart);
+        (_publisher ?? Parameters).Publish(Learner.Updates, values, restart);
     }
 
     public void Start(ConcurrentRun run)
     {
-        _learnerTicks = 0;
-        _learnerUpdatesThisStart = 0;
+        _clock.Restart();
         RunStarted?.Invoke(run);
         Publish(restart: true);
         for (int a = 0; a < (RunActorsLocally ? _cfg.Actors : 0); a++)
         {
             int actor = a;
-            int seed = unchecked(run.Seed + 10_007 * (actor + 1));
-            run.StartWorker($"r2d2-actor-{actor}", () => ActorLoop(run, actor, seed));
+            run.StartWorker($"r2d2-actor-{actor}", () => ActorLoop(run, actor));
         }
         run.StartWorker("r2d2-learner", () => LearnerLoop(run));
     }
 
-    private void ActorLoop(ConcurrentRun run, int actorIndex, int seed)
+    private void ActorLoop(ConcurrentRun run, int actorIndex)
     {
-        int n = _cfg.NumEnvs, total = _cfg.Actors * n;
         // Episode ids: actor in the top bits, env copy next (see VectorSequenceAdder), then a counter, plus the
         // replay's insert count so ids stay unique across resumed runs.
         long idBase = ((long)actorIndex << 48) + Replay.TotalAdded;
-        var adder = new VectorSequenceAdder(n, Replay, _cfg.SequenceLength, _cfg.Overlap, MinSequenceSteps, idBase);
-        using var actor = new R2d2Actor(run.MakeEnv, n, NewNetworkCopy(), adder, new Rng(seed), seed);
-        var eps = new double[n];
-        for (int i = 0; i < n; i++) eps[i] = ApexEpsilon(actorIndex * n + i, total, _cfg.ApexEpsilon, _cfg.ApexAlpha);
-        try
-        {
-            long k = 0;
-            while (run.SafePoint())
-            {
-                if (ActorsAhead())
-                {
-                    Thread.Sleep(1);
-                    continue;
-                }
-                k++;
-                if (_cfg.EpsilonSchedule == EpsilonSchedule.Linear) Array.Fill(eps, LinearEpsilon(run.Progress));
-                actor.Step(eps);
-                foreach (var e in actor.Completed) run.EndEpisode(e.Return, e.Length);
-                actor.ClearCompleted();
-                if (k % _cfg.ParamSyncInterval == 0) Learner.CopyOnlineTo(actor.Network);
-                if (!run.AddSteps(n)) return;
-            }
-        }
-        finally
-        {
-            long dropped = 0;
-            for (int i = 0; i < n; i++) dropped += adder[i].Dropped;
-            Interlocked.Add(ref _actorDropped, dropped);
-        }
+        // In process the replay always takes a step's sequences; the rate limit holds the actor before it acts.
+        R2d2ActorLoop.Run(_cfg, run.MakeEnv, Learner.ObsShape, _numActions, actorIndex, run.Seed, idBase, Parameters, InsertIntoReplay, new EmbeddedHost(run, this),
+            mayStep: () => !ActorsAhead(),
+            epsilon: _cfg.EpsilonSchedule == EpsilonSchedule.Linear ? () => LinearEpsilon(run.Progress) : null,
+            droppedTooShort: d => Interlocked.Add(ref _actorDropped, d));
+    }
+
+    private bool InsertIntoReplay(IReadOnlyList<SequenceItem> items)
+    {
+        foreach (var s in items) Replay.Add(s);
+        return true;
+    }
+
+    /// <summary>The embedded actor threads' host: the trainer's run, and this agent's policy-lag books.</summary>
+    private sealed class EmbeddedHost(ConcurrentRun run, R2d2Agent agent) : IActorLoopHost
+    {
+        public bool SafePoint() => run.SafePoint();
+        public bool AddSteps(int n) => run.AddSteps(n);
+        public void EndEpisode(double episodeReturn, int length) => run.EndEpisode(episodeReturn, length);
+        public void BlockInserted(long parameterVersion, int sequences) => agent.RecordRemoteSequences(1, parameterVersion);
+        public void InsertWaited() { } // the in-process replay never refuses
     }
 
     /// <summary>Rate limit (samples_per_insert): sampled − spi·inserted beyond the tolerance.</summary>
@@ -208,11 +199,10 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
                     continue;
                 }
                 long t1 = Stopwatch.GetTimestamp();
-                if (_learnerUpdatesThisStart % 50 == 0) _remoteStats = _remote.Stats;
+                if (_clock.UpdatesThisStart % 50 == 0) _remoteStats = _remote.Stats;
                 var m = TrainOnSampled(batch, run.Progress, _remote.UpdatePriorities, _remoteStats.Size, double.NaN);
                 Publish();
-                _learnerTicks += Stopwatch.GetTimestamp() - t1;
-                _learnerUpdatesThisStart++;
+                _clock.Updated(t1);
                 m["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
                 m["train/policy_lag"] = MeanPolicyLag;
                 run.ReportMetrics(m);
@@ -225,8 +215,8 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
             }
             long t0 = Stopwatch.GetTimestamp();
             var metrics = TrainOnce(batch, run.Progress);
-            _learnerTicks += Stopwatch.GetTimestamp() - t0;
-            _learnerUpdatesThisStart++;
+            Publish();
+            _clock.Updated(t0);
             metrics["time/learner_updates_per_second"] = LearnerUpdatesPerSecond;
             run.ReportMetrics(metrics);
         }
@@ -366,7 +356,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
         if (!double.IsNaN(MeanPolicyLag))
         {
             stats["policy_lag_mean"] = Math.Round(MeanPolicyLag, 2);
-            stats["policy_lag_max"] = Interlocked.Read(ref _lagMax);
+            stats["policy_lag_max"] = _lag.Max;
         }
         if (_remote is IReportsReplayOutages r)
         {
