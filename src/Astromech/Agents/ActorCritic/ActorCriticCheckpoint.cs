@@ -39,6 +39,11 @@ public static class ActorCriticCheckpoint
         var mine = ConfigBinder.ToJson(config);
         foreach (var key in LayoutKeys)
             Checkpoint.EnsureMatches(key, mine[key]!.ToJsonString(), saved[key]!.ToJsonString());
+        // A checkpoint written before recurrent cores existed has no such keys; binding gives it recurrent = none.
+        // (EnsureMatches reads "made for <expected>, this run uses <actual>": the saved value goes first here.)
+        Checkpoint.EnsureMatches("recurrent", saved["recurrent"]!.ToJsonString(), mine["recurrent"]!.ToJsonString());
+        if ((string?)mine["recurrent"] is { } core && !core.Equals("none", StringComparison.OrdinalIgnoreCase))
+            Checkpoint.EnsureMatches("core_size", saved["core_size"]!.ToJsonString(), mine["core_size"]!.ToJsonString());
         c.LoadModule($"{algo}/network", net);
         c.LoadOptimizer($"{algo}/optimizer", optimizer);
         c.RestoreRng($"{algo}/rng", rng);

@@ -98,6 +98,7 @@ public abstract record OnPolicyConfig : IValidatableConfig
             yield return "rl_loss_weight = 0 leaves nothing to learn from without kickstart_teachers";
         if (KickstartTeachers.Any(string.IsNullOrWhiteSpace))
             yield return "kickstart_teachers holds an empty path";
+        foreach (var e in ValidateRecurrent()) yield return e;
     }
 
     public ActorCriticNetwork BuildNetwork(int obsSize, Astromech.Envs.Spaces.Space actionSpace) =>
@@ -105,5 +106,25 @@ public abstract record OnPolicyConfig : IValidatableConfig
 
     /// <summary>The network for observations of shape <paramref name="obsShape"/>; its torso follows <see cref="Torso"/>.</summary>
     public ActorCriticNetwork BuildNetwork(IReadOnlyList<int> obsShape, Astromech.Envs.Spaces.Space actionSpace) =>
-        new(obsShape, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit, Torso, ConvFilters);
+        new(obsShape, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit, Torso, ConvFilters, Recurrent, CoreSize);
+
+    // Recurrent actor-critic (see docs/recurrent-actor-critic.md): torso → core → heads, the core state carried per
+    // env row while acting, stored at the start of each rollout and replayed in training.
+    /// <summary>The recurrent core after each torso: none (feedforward), lstm or gru.</summary>
+    public CoreKind Recurrent { get; init; } = CoreKind.None;
+    /// <summary>Hidden units of the recurrent core.</summary>
+    [ConfigRange(1, 65536)] public int CoreSize { get; init; } = 64;
+    /// <summary>Trials: keep each env row's core state across episode boundaries instead of zeroing it (RL²-style meta-RL).</summary>
+    public bool KeepStateAcrossEpisodes { get; init; } = false;
+
+    /// <summary>Whether this algorithm can train a recurrent core (PPO and A2C do; the threaded learners do not yet).</summary>
+    protected virtual bool AcceptsRecurrentCore() => false;
+
+    private IEnumerable<string> ValidateRecurrent()
+    {
+        if (Recurrent != CoreKind.None && !AcceptsRecurrentCore())
+            yield return $"recurrent = {Recurrent.ToString().ToLowerInvariant()} is not supported by {GetType().Name.Replace("Config", "").ToLowerInvariant()} (ppo and a2c train recurrent cores); use recurrent = none";
+        if (Recurrent == CoreKind.None && KeepStateAcrossEpisodes)
+            yield return "keep_state_across_episodes needs a recurrent core (set recurrent to lstm or gru)";
+    }
 }
