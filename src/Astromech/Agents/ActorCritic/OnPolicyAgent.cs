@@ -187,6 +187,31 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         for (int i = 0; i < rows.Length; i++) if (rows[i]) _actState.Reset(i);
     }
 
+    /// <summary>The rollout being collected (read it; the agent fills and trains on it).</summary>
+    public RolloutBuffer Rollout => Buffer;
+
+    /// <summary>
+    /// The log-probabilities the current network gives the stored rollout's actions, evaluated as training evaluates
+    /// them (a recurrent network replays every env row from its stored initial state, resetting at episode starts).
+    /// Before any update on this rollout they equal the behaviour log-probabilities <see cref="RolloutBuffer.LogProbs"/>:
+    /// a check that acting and training see the same policy. Rollout order (t·N + b).
+    /// </summary>
+    public float[] ReplayLogProbs()
+    {
+        if (!Buffer.Full) throw new InvalidOperationException($"{Algo}: the rollout holds {Buffer.Count} of {Buffer.Steps} steps; replay needs a full one");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int n = Buffer.Size;
+        var obs = torch.tensor(Buffer.Obs, new long[] { n, ObsSize });
+        var actions = torch.tensor(Buffer.Actions, new long[] { n, ActionSize });
+        if (!Network.Recurrent) return Network.Evaluate(obs).Policy.LogProb(actions).data<float>().ToArray();
+        Buffer.StateResets(_resets, Cfg.KeepStateAcrossEpisodes);
+        var rows = new long[Buffer.Envs];
+        for (int b = 0; b < rows.Length; b++) rows[b] = b;
+        var (policy, _, _, _) = EvaluateEnvRows(obs, rows);
+        return policy.LogProb(actions).data<float>().ToArray();
+    }
+
     /// <summary>The training rows' current core states ([num_envs, state]; empty for a feedforward network).</summary>
     public ReadOnlySpan<float> TrainingState => _trainState is null ? ReadOnlySpan<float>.Empty : _trainState.Values;
 
