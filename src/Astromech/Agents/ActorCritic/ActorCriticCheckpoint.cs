@@ -42,6 +42,7 @@ public static class ActorCriticCheckpoint
         // A checkpoint written before recurrent cores existed has no such keys; binding gives it recurrent = none.
         // (EnsureMatches reads "made for <expected>, this run uses <actual>": the saved value goes first here.)
         Checkpoint.EnsureMatches("recurrent", saved["recurrent"]!.ToJsonString(), mine["recurrent"]!.ToJsonString());
+        Checkpoint.EnsureMatches("normalize_observations", saved["normalize_observations"]!.ToJsonString(), mine["normalize_observations"]!.ToJsonString());
         if ((string?)mine["recurrent"] is { } core && !core.Equals("none", StringComparison.OrdinalIgnoreCase))
             Checkpoint.EnsureMatches("core_size", saved["core_size"]!.ToJsonString(), mine["core_size"]!.ToJsonString());
         c.LoadModule($"{algo}/network", net);

@@ -35,6 +35,10 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
     private int _actedRows = -1;
     private readonly RecurrentRowState? _trainState, _actState;
     private readonly bool[] _resets = Array.Empty<bool>();
+    // normalize_observations: running statistics of the training observations, and the normalized copies the network sees.
+    private readonly RunningMeanStd? _obsStats;
+    private readonly float[] _normObs = Array.Empty<float>(), _normNext = Array.Empty<float>();
+    private float[] _normOther = Array.Empty<float>();
 
     public ActorCriticNetwork Network { get; }
     /// <summary>The teachers and λ schedule when the config names kickstart_teachers, else null.</summary>
@@ -67,6 +71,12 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         _sampler = new PolicySampler(Network, actionSpace);
         Kickstarter = Agents.Kickstarting.Kickstarter.FromConfig(cfg, observationSpace, actionSpace, seed);
         Buffer = new RolloutBuffer(cfg.NSteps, cfg.NumEnvs, ObsSize, ActionSize, Network.StateSize);
+        if (cfg.NormalizeObservations)
+        {
+            _obsStats = new RunningMeanStd(ObsSize);
+            _normObs = new float[cfg.NumEnvs * ObsSize];
+            _normNext = new float[cfg.NumEnvs * ObsSize];
+        }
         if (Network.Recurrent)
         {
             _trainState = new RecurrentRowState(Network.StateSize, cfg.NumEnvs);
@@ -92,6 +102,16 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         int rows = observations.Length / ObsSize;
         if (rows * ObsSize != observations.Length || actions.Length != rows * ActionSize)
             throw new ArgumentException($"{Algo}: {observations.Length} observation floats and {actions.Length} action floats do not make rows of {ObsSize} and {ActionSize}");
+        if (_obsStats is not null)
+        {
+            // As SB3's VecNormalize: training observations update the statistics, then every observation is normalized.
+            bool training = !deterministic && rows == Cfg.NumEnvs;
+            if (training) _obsStats.UpdateBatch(observations);
+            if (!training && _normOther.Length != observations.Length) _normOther = new float[observations.Length];
+            var dst = training ? _normObs : _normOther;
+            _obsStats.Normalize(observations, dst);
+            observations = dst;
+        }
         if (Network.Recurrent)
         {
             ActRecurrent(observations, actions, rows, deterministic);
@@ -112,13 +132,21 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         if (_actedRows != n)
             throw new InvalidOperationException($"{Algo}: Observe needs a preceding stochastic Act on all {n} env copies (the behaviour policy's log-probabilities and values come from it)");
         _actedRows = -1;
-        int o = Buffer.Add(t.Observations, _raw, _logp, _values, t.Rewards, t.Terminated, t.Truncated, (float)Cfg.Gamma, t.NextObservations);
+        ReadOnlySpan<float> obs = t.Observations, next = t.NextObservations;
+        if (_obsStats is not null)
+        {
+            // The rollout keeps what the network saw: the observations normalized when they were acted on.
+            obs = _normObs;
+            _obsStats.Normalize(t.NextObservations, _normNext);
+            next = _normNext;
+        }
+        int o = Buffer.Add(obs, _raw, _logp, _values, t.Rewards, t.Terminated, t.Truncated, (float)Cfg.Gamma, next);
         if (_trainState is null)
         {
-            if (Buffer.Full) Buffer.EvaluateBoundaries((obs, rows) => PolicySampler.Values(Network, obs, rows));
+            if (Buffer.Full) Buffer.EvaluateBoundaries((x, rows) => PolicySampler.Values(Network, x, rows));
             return;
         }
-        ObserveRecurrent(t, o);
+        ObserveRecurrent(t, next, o);
     }
 
     private void ActRecurrent(ReadOnlySpan<float> observations, Span<float> actions, int rows, bool deterministic)
@@ -143,7 +171,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
     /// after that step, zeroes the state of rows whose episode ended (unless keep_state_across_episodes), and at the
     /// rollout's end values the observations after the last step with each row's current state.
     /// </summary>
-    private void ObserveRecurrent(in VectorTransition t, int offset)
+    private void ObserveRecurrent(in VectorTransition t, ReadOnlySpan<float> next, int offset)
     {
         int n = Cfg.NumEnvs, s = Network.StateSize;
         int truncated = 0;
@@ -156,7 +184,7 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
             for (int b = 0, k = 0; b < n; b++)
             {
                 if (!t.Truncated[b] || t.Terminated[b]) continue;
-                t.NextObservations.Slice(b * ObsSize, ObsSize).CopyTo(obs.AsSpan(k * ObsSize));
+                next.Slice(b * ObsSize, ObsSize).CopyTo(obs.AsSpan(k * ObsSize));
                 _trainState!.Row(b).CopyTo(states.AsSpan(k * s));
                 rows[k++] = b;
             }
@@ -276,13 +304,29 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         return norm;
     }
 
-    public virtual void Save(Checkpoint c) =>
+    public virtual void Save(Checkpoint c)
+    {
         ActorCriticCheckpoint.Save(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng,
             new JsonObject { ["updates"] = Updates, ["iterations"] = Iterations });
+        if (_obsStats is null) return;
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true)) _obsStats.Save(w);
+        c.SetBytes($"{Algo}/obs_norm", ms.ToArray());
+    }
+
+    /// <summary>The running observation statistics (normalize_observations), or null.</summary>
+    public RunningMeanStd? ObservationStatistics => _obsStats;
 
     public virtual void Load(Checkpoint c)
     {
         var counters = ActorCriticCheckpoint.Load(c, Algo, Cfg, ObsSize, ActionSpace, Network, Optimizer, Rng);
+        if (_obsStats is not null)
+        {
+            if (!c.TryGetBytes($"{Algo}/obs_norm", out var bytes))
+                throw new CheckpointException($"normalize_observations is on but the checkpoint has no section '{Algo}/obs_norm' with the observation statistics");
+            using var r = new BinaryReader(new MemoryStream(bytes));
+            _obsStats.Load(r);
+        }
         Updates = (long)counters["updates"]!;
         Iterations = (long)counters["iterations"]!;
         Buffer.Reset();

@@ -117,13 +117,25 @@ public abstract record OnPolicyConfig : IValidatableConfig
     /// <summary>Trials: keep each env row's core state across episode boundaries instead of zeroing it (RL²-style meta-RL).</summary>
     public bool KeepStateAcrossEpisodes { get; init; } = false;
 
-    /// <summary>Whether this algorithm can train a recurrent core (PPO and A2C do; the threaded learners do not yet).</summary>
+    /// <summary>
+    /// Normalize observations with running statistics of the training observations (SB3's VecNormalize with norm_obs,
+    /// clipped to ±10); the statistics are saved in checkpoints.
+    /// </summary>
+    public bool NormalizeObservations { get; init; } = false;
+
+    /// <summary>Whether this algorithm trains on <see cref="OnPolicyAgent{TConfig}"/> (PPO and A2C), which runs recurrent cores
+    /// and observation normalization; the threaded learners (A3C, IMPALA) do not yet.</summary>
     protected virtual bool AcceptsRecurrentCore() => false;
 
     private IEnumerable<string> ValidateRecurrent()
     {
+        string algo = GetType().Name.Replace("Config", "").ToLowerInvariant();
         if (Recurrent != CoreKind.None && !AcceptsRecurrentCore())
-            yield return $"recurrent = {Recurrent.ToString().ToLowerInvariant()} is not supported by {GetType().Name.Replace("Config", "").ToLowerInvariant()} (ppo and a2c train recurrent cores); use recurrent = none";
+            yield return $"recurrent = {Recurrent.ToString().ToLowerInvariant()} is not supported by {algo} (ppo and a2c train recurrent cores); use recurrent = none";
+        if (NormalizeObservations && !AcceptsRecurrentCore())
+            yield return $"normalize_observations is not supported by {algo} (ppo and a2c normalize observations)";
+        if (NormalizeObservations && KickstartTeachers.Length > 0)
+            yield return "normalize_observations cannot be combined with kickstart_teachers: the teachers would be shown normalized observations";
         if (Recurrent == CoreKind.None && KeepStateAcrossEpisodes)
             yield return "keep_state_across_episodes needs a recurrent core (set recurrent to lstm or gru)";
     }

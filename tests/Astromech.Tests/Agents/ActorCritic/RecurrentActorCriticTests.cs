@@ -299,7 +299,7 @@ public class RecurrentActorCriticTests
         agent.Save(c);
         // Write the config as an older build did: without the recurrent keys.
         var json = c.GetJsonNode("ppo/config").AsObject();
-        foreach (var key in new[] { "recurrent", "core_size", "keep_state_across_episodes" })
+        foreach (var key in new[] { "recurrent", "core_size", "keep_state_across_episodes", "normalize_observations" })
             Assert.True(json.Remove(key), $"the saved config should hold {key}");
         c.SetJson("ppo/config", json);
         using var restored = new PpoAgent(cfg, space.ObservationSpace, space.ActionSpace, 7);
@@ -318,11 +318,43 @@ public class RecurrentActorCriticTests
     [InlineData("ppo", """{"recurrent": "transformer"}""", "recurrent")]
     [InlineData("impala", """{"recurrent": "gru"}""", "recurrent")]
     [InlineData("a3c", """{"recurrent": "lstm"}""", "recurrent")]
+    [InlineData("impala", """{"normalize_observations": true}""", "normalize_observations")]
+    [InlineData("ppo", """{"normalize_observations": true, "kickstart_teachers": ["t.ckpt"]}""", "normalize_observations")]
     public void BadRecurrentSettingsAreRefusedNamingTheKey(string algo, string json, string key)
     {
         var info = Algorithms.Get(algo);
         var e = Assert.ThrowsAny<Exception>(() => ConfigBinder.Bind(info.ConfigType, JsonNode.Parse(json)!.AsObject()));
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void NormalizedObservationsAreWhatTheRolloutKeepsAndTheCheckpointCarriesTheStatistics()
+    {
+        using var env = Vector(3);
+        var cfg = Ppo() with { NormalizeObservations = true };
+        using var agent = new PpoAgent(cfg, env.SingleObservationSpace, env.SingleActionSpace, 4);
+        var raw = new List<float[]>();
+        for (int t = 0; t < 40; t++) { raw.Add((float[])env.Observations.Clone()); Step(agent, env, t * 3); }
+        var stats = agent.ObservationStatistics!;
+        Assert.Equal(40 * 3, stats.Count, 1e-3); // plus RunningMeanStd's prior count of 1e-4
+        // The last step's stored observations are the raw ones normalized with the statistics as they were then (all 120 rows seen).
+        var expected = new float[raw[^1].Length];
+        stats.Normalize(raw[^1], expected);
+        Assert.Equal(expected, agent.Rollout.Obs.AsSpan(39 * 3 * 2, 3 * 2).ToArray());
+        var replay = agent.ReplayLogProbs();
+        for (int i = 0; i < replay.Length; i++) Assert.True(Math.Abs(replay[i] - agent.Rollout.LogProbs[i]) < 1e-4);
+
+        var c = new Checkpoint();
+        agent.Save(c);
+        using var restored = new PpoAgent(cfg, env.SingleObservationSpace, env.SingleActionSpace, 9);
+        restored.Load(c);
+        Assert.Equal(stats.Mean, restored.ObservationStatistics!.Mean);
+        Assert.Equal(stats.Var, restored.ObservationStatistics!.Var);
+        var probe = new float[] { 0.3f, -0.05f };
+        float[] Greedy(IAgent a) { a.OnEpisodeStart(new[] { true }); var x = new float[1]; a.Act(probe, x, new Progress(0, 1), true); return x; }
+        Assert.Equal(Greedy(agent), Greedy(restored));
+        using var plain = new PpoAgent(Ppo(), env.SingleObservationSpace, env.SingleActionSpace, 9);
+        Assert.Contains("normalize_observations", Assert.Throws<CheckpointException>(() => plain.Load(c)).Message);
     }
 
     [Fact]
