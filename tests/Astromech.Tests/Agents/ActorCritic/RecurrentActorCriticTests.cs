@@ -357,6 +357,32 @@ public class RecurrentActorCriticTests
         Assert.Contains("normalize_observations", Assert.Throws<CheckpointException>(() => plain.Load(c)).Message);
     }
 
+    [Theory]
+    [InlineData(CoreKind.Lstm)]
+    [InlineData(CoreKind.Gru)]
+    public void LiveTensorCountStaysFlatOverRecurrentActingAndTraining(CoreKind kind)
+    {
+        torch.set_num_threads(1);
+        using var env = Vector(3);
+        using var agent = new PpoAgent(Ppo(kind) with { NormalizeObservations = true }, env.SingleObservationSpace, env.SingleActionSpace, 2);
+        void Drive(int rollouts)
+        {
+            for (int r = 0; r < rollouts; r++)
+            {
+                for (int t = 0; t < 40; t++) Step(agent, env, t * 3);
+                agent.MaybeUpdate(new Progress(120, 100_000));
+                agent.OnEpisodeStart(new[] { true, true });
+                var a = new float[2];
+                agent.Act(new float[4], a, new Progress(0, 1), true);
+            }
+        }
+        Drive(2); // warm up: optimizer state exists
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Drive(6);
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(after - before <= 0, $"live tensors grew from {before} to {after}");
+    }
+
     [Fact]
     public void TheRecurrentKeysBindFromJson()
     {
