@@ -384,6 +384,19 @@ public class RecurrentActorCriticTests
     }
 
     [Fact]
+    public void TheCartPoleNoVelocityPresetBindsToARecurrentPpoWithNormalizedObservations()
+    {
+        string preset = Path.Combine(RepoPaths.Root(), "configs", "ppo", Env + ".json");
+        var json = JsonNode.Parse(File.ReadAllText(preset),
+            documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
+        Assert.Equal(Env, (string?)json["env"]);
+        var cfg = ConfigBinder.Bind<PpoConfig>(json, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval" });
+        Assert.Equal(CoreKind.Lstm, cfg.Recurrent);
+        Assert.True(cfg.NormalizeObservations);
+        Assert.Equal(0, cfg.BatchSize % cfg.NSteps);
+    }
+
+    [Fact]
     public void TheRecurrentKeysBindFromJson()
     {
         var cfg = ConfigBinder.Bind<PpoConfig>(JsonNode.Parse("""{"recurrent": "gru", "core_size": 32, "num_envs": 2, "n_steps": 16, "batch_size": 32, "keep_state_across_episodes": true}""")!.AsObject());
