@@ -384,7 +384,7 @@ public class RecurrentActorCriticTests
     }
 
     [Fact]
-    public void TheCartPoleNoVelocityPresetBindsToARecurrentPpoWithNormalizedObservations()
+    public void TheCartPoleNoVelocityPresetBindsToARecurrentPpo()
     {
         string preset = Path.Combine(RepoPaths.Root(), "configs", "ppo", Env + ".json");
         var json = JsonNode.Parse(File.ReadAllText(preset),
@@ -392,7 +392,7 @@ public class RecurrentActorCriticTests
         Assert.Equal(Env, (string?)json["env"]);
         var cfg = ConfigBinder.Bind<PpoConfig>(json, ignoreKeys: new[] { "algo", "env", "steps", "eval_interval" });
         Assert.Equal(CoreKind.Lstm, cfg.Recurrent);
-        Assert.True(cfg.NormalizeObservations);
+        Assert.Equal(64, cfg.CoreSize);
         Assert.Equal(0, cfg.BatchSize % cfg.NSteps);
     }
 
