@@ -12,6 +12,10 @@ namespace Astromech.Nn;
 /// logits (Discrete actions) or Gaussian means with a state-independent log σ parameter (Box actions),
 /// and a linear value head. With orthogonal initialization the torso layers get gain √2, the policy head
 /// 0.01 and the value head 1, biases 0 (the scheme of the PPO implementation-details literature).
+/// <para>With a recurrent core (<see cref="CoreKind.Lstm"/> or <see cref="CoreKind.Gru"/>) each torso feeds a core of
+/// its own before its head (torso → core → head; one core when the torso is shared), and the network is driven
+/// through <see cref="Step"/> and <see cref="Unroll"/> with a flat state [B, <see cref="StateSize"/>] (the policy
+/// core's state, then the value core's). The cores keep PyTorch's initialization.</para>
 /// </summary>
 public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tensor Value)>
 {
@@ -20,6 +24,8 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     private readonly TorchSharp.Modules.Linear _policyHead;
     private readonly TorchSharp.Modules.Linear _valueHead;
     private readonly TorchSharp.Modules.Parameter? _logStd;
+    private readonly RecurrentCore? _policyCore;
+    private readonly RecurrentCore? _valueCore;
 
     public int ObsSize { get; }
     /// <summary>True for a Box action space (Gaussian policy), false for Discrete (categorical).</summary>
@@ -28,6 +34,11 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     public int ActionSize { get; }
     /// <summary>Number of discrete actions (0 when continuous).</summary>
     public int NumActions { get; }
+    /// <summary>The recurrent core's kind (<see cref="CoreKind.None"/>: feedforward).</summary>
+    public CoreKind Core { get; }
+    public bool Recurrent => Core != CoreKind.None;
+    /// <summary>Floats of recurrent state per row (0 when feedforward).</summary>
+    public int StateSize => (_policyCore?.StateSize ?? 0) + (_valueCore?.StateSize ?? 0);
 
     public ActorCriticNetwork(int obsSize, Space actionSpace, IReadOnlyList<int> hidden, Activation activation,
         bool shareTorso, bool orthogonalInit = true, double logStdInit = 0.0)
@@ -39,8 +50,10 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     /// C×H×W observations. Orthogonal init covers the torsos' linear layers; convolutions keep PyTorch's init.
     /// </summary>
     public ActorCriticNetwork(IReadOnlyList<int> obsShape, Space actionSpace, IReadOnlyList<int> hidden, Activation activation,
-        bool shareTorso, bool orthogonalInit, double logStdInit, TorsoKind torso, int convFilters = 16) : base("actor_critic")
+        bool shareTorso, bool orthogonalInit, double logStdInit, TorsoKind torso, int convFilters = 16,
+        CoreKind core = CoreKind.None, int coreSize = 64) : base("actor_critic")
     {
+        Core = core;
         int obsSize = obsShape.Aggregate(1, (a, b) => a * b);
         ObsSize = obsSize;
         int outSize;
@@ -65,9 +78,16 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
         var value = shareTorso ? default : Build("value_torso");
         _policyTorso = policy.Torso;
         _valueTorso = value.Torso;
-        _policyHead = Linear(policy.Size, outSize);
-        _valueHead = Linear(policy.Size, 1);
+        // Feedforward networks build exactly the layers, in the order, they always did (same init draws, same checkpoint names).
+        int headIn = core == CoreKind.None ? policy.Size : coreSize;
+        _policyHead = Linear(headIn, outSize);
+        _valueHead = Linear(headIn, 1);
         if (Continuous) _logStd = Parameter(torch.full(outSize, Scalars.Of(logStdInit), dtype: ScalarType.Float32));
+        if (core != CoreKind.None)
+        {
+            _policyCore = new RecurrentCore(core, policy.Size, coreSize, shareTorso ? "core" : "policy_core");
+            if (!shareTorso) _valueCore = new RecurrentCore(core, value.Size, coreSize, "value_core");
+        }
         RegisterComponents();
         if (orthogonalInit)
         {
@@ -88,13 +108,66 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     /// <summary>Policy head output (logits or means), [B, out], and V(s), [B].</summary>
     public override (Tensor PolicyOut, Tensor Value) forward(Tensor obs)
     {
+        EnsureFeedforward();
         var hp = _policyTorso.forward(obs);
         var hv = _valueTorso is null ? hp : _valueTorso.forward(obs);
         return (_policyHead.forward(hp), _valueHead.forward(hv).squeeze(1));
     }
 
     /// <summary>V(s) only, [B] (bootstrap values).</summary>
-    public Tensor Value(Tensor obs) => _valueHead.forward((_valueTorso ?? _policyTorso).forward(obs)).squeeze(1);
+    public Tensor Value(Tensor obs)
+    {
+        EnsureFeedforward();
+        return _valueHead.forward((_valueTorso ?? _policyTorso).forward(obs)).squeeze(1);
+    }
+
+    private void EnsureFeedforward()
+    {
+        if (Recurrent)
+            throw new InvalidOperationException($"this actor-critic network has a recurrent core ({Core.ToString().ToLowerInvariant()}): it needs a state, so call Step or Unroll instead of the feedforward forward/Value/Evaluate");
+    }
+
+    /// <summary>A zero recurrent state for <paramref name="batch"/> rows, [B, <see cref="StateSize"/>].</summary>
+    public Tensor ZeroState(int batch) => zeros(batch, StateSize);
+
+    /// <summary>
+    /// Runs a recurrent network over observations [T, B, obs…] (flattened per row) from <paramref name="state"/> [B, state],
+    /// zeroing a row's state before the steps flagged in <paramref name="resets"/> (T·B time-major flags; empty: none).
+    /// Returns the policy head output [T·B, out] and V [T·B], both time-major (row t·B + b), and the state after the last step.
+    /// </summary>
+    public (Tensor PolicyOut, Tensor Value, Tensor State) Unroll(Tensor obs, Tensor state, ReadOnlySpan<bool> resets = default)
+    {
+        if (!Recurrent) throw new InvalidOperationException("Unroll needs a recurrent core; this actor-critic network is feedforward (recurrent = none)");
+        long T = obs.shape[0], B = obs.shape[1];
+        using var scope = NewDisposeScope();
+        var flat = obs.reshape(T * B, ObsSize);
+        int sp = _policyCore!.StateSize;
+        var hp = _policyTorso.forward(flat).reshape(T, B, -1);
+        var (op, sp2) = _policyCore.Unroll(hp, state.narrow(1, 0, sp), resets);
+        Tensor ov, stateOut;
+        if (_valueCore is null) { ov = op; stateOut = sp2; }
+        else
+        {
+            var hv = _valueTorso!.forward(flat).reshape(T, B, -1);
+            var (o, sv2) = _valueCore.Unroll(hv, state.narrow(1, sp, _valueCore.StateSize), resets);
+            ov = o;
+            stateOut = cat(new[] { sp2, sv2 }, 1);
+        }
+        var p = _policyHead.forward(op.reshape(T * B, -1));
+        var v = _valueHead.forward(ov.reshape(T * B, -1)).squeeze(1);
+        return (p.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope(), stateOut.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>One step of a recurrent network: observations [B, obs], state [B, state] → policy output, V and the next state.</summary>
+    public (Tensor PolicyOut, Tensor Value, Tensor State) Step(Tensor obs, Tensor state) =>
+        Unroll(obs.reshape(1, obs.shape[0], ObsSize), state);
+
+    /// <summary>The distribution and value of a [T, B] stretch of observations, for a recurrent loss (see <see cref="Unroll"/>).</summary>
+    public (IActionDistribution Policy, Tensor Value) EvaluateSequence(Tensor obs, Tensor state, ReadOnlySpan<bool> resets)
+    {
+        var (p, v, _) = Unroll(obs, state, resets);
+        return (Distribution(p), v);
+    }
 
     /// <summary>Policy-head output and V(s) with the weights in <paramref name="parameters"/> (MLP torsos; see <see cref="Functional"/>).</summary>
     internal (Tensor PolicyOut, Tensor Value) FunctionalForward(Tensor obs, FunctionalParameters parameters)
@@ -157,6 +230,42 @@ public sealed class PolicySampler
     public void Act(ReadOnlySpan<float> observations, int rows, bool deterministic, Rng rng, Span<float> envActions,
         Span<float> rawActions = default, Span<float> logProbs = default, Span<float> values = default)
     {
+        int outSize = Check(observations, rows, envActions);
+        float[] logStd;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var obs = torch.tensor(observations.ToArray(), new long[] { rows, _net.ObsSize });
+            var (p, v) = _net.forward(obs);
+            logStd = ReadOutputs(p, v, rows, outSize);
+        }
+        Sample(rows, outSize, logStd, deterministic, rng, envActions, rawActions, logProbs, values);
+    }
+
+    /// <summary>
+    /// <see cref="Act"/> for a recurrent network: <paramref name="state"/> holds each row's core state
+    /// ([rows, state] floats) and is advanced in place by this step.
+    /// </summary>
+    public void ActRecurrent(ReadOnlySpan<float> observations, int rows, Span<float> state, bool deterministic, Rng rng, Span<float> envActions,
+        Span<float> rawActions = default, Span<float> logProbs = default, Span<float> values = default)
+    {
+        int outSize = Check(observations, rows, envActions);
+        if (state.Length != rows * _net.StateSize)
+            throw new ArgumentException($"{rows} rows need {rows * _net.StateSize} recurrent state floats, got {state.Length}");
+        float[] logStd;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var obs = torch.tensor(observations.ToArray(), new long[] { rows, _net.ObsSize });
+            var (p, v, next) = _net.Step(obs, torch.tensor(state.ToArray(), new long[] { rows, _net.StateSize }));
+            logStd = ReadOutputs(p, v, rows, outSize);
+            next.contiguous().data<float>().CopyTo(state);
+        }
+        Sample(rows, outSize, logStd, deterministic, rng, envActions, rawActions, logProbs, values);
+    }
+
+    private int Check(ReadOnlySpan<float> observations, int rows, Span<float> envActions)
+    {
         int obsSize = _net.ObsSize, a = _net.ActionSize;
         if (observations.Length != rows * obsSize)
             throw new ArgumentException($"{observations.Length} observation floats do not make {rows} rows of {obsSize}");
@@ -165,17 +274,22 @@ public sealed class PolicySampler
         int outSize = _net.Continuous ? a : _net.NumActions;
         if (_out.Length < rows * outSize) _out = new float[rows * outSize];
         if (_values.Length < rows) _values = new float[rows];
-        float[] logStd;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-        {
-            var obs = torch.tensor(observations.ToArray(), new long[] { rows, obsSize });
-            var (p, v) = _net.forward(obs);
-            var outT = _net.Continuous ? p : nn.functional.log_softmax(p, 1);
-            outT.contiguous().data<float>().CopyTo(_out.AsSpan(0, rows * outSize));
-            v.data<float>().CopyTo(_values.AsSpan(0, rows));
-            logStd = _net.Continuous ? _net.LogStd!.data<float>().ToArray() : Array.Empty<float>();
-        }
+        return outSize;
+    }
+
+    /// <summary>Copies the head outputs (log-probabilities or means) and values out; returns log σ for Gaussian policies.</summary>
+    private float[] ReadOutputs(Tensor p, Tensor v, int rows, int outSize)
+    {
+        var outT = _net.Continuous ? p : nn.functional.log_softmax(p, 1);
+        outT.contiguous().data<float>().CopyTo(_out.AsSpan(0, rows * outSize));
+        v.data<float>().CopyTo(_values.AsSpan(0, rows));
+        return _net.Continuous ? _net.LogStd!.data<float>().ToArray() : Array.Empty<float>();
+    }
+
+    private void Sample(int rows, int outSize, float[] logStd, bool deterministic, Rng rng, Span<float> envActions,
+        Span<float> rawActions, Span<float> logProbs, Span<float> values)
+    {
+        int a = _net.ActionSize;
         for (int i = 0; i < rows; i++)
         {
             if (!values.IsEmpty) values[i] = _values[i];
@@ -208,6 +322,15 @@ public sealed class PolicySampler
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         return net.Value(torch.tensor(observations, new long[] { rows, net.ObsSize })).data<float>().ToArray();
+    }
+
+    /// <summary>V(s) of observation rows seen with the recurrent states <paramref name="states"/> ([rows, state]); the states are not advanced.</summary>
+    public static float[] Values(ActorCriticNetwork net, float[] observations, int rows, float[] states)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (_, v, _) = net.Step(torch.tensor(observations, new long[] { rows, net.ObsSize }), torch.tensor(states, new long[] { rows, net.StateSize }));
+        return v.data<float>().ToArray();
     }
 
     private static int ArgMax(ReadOnlySpan<float> x)

@@ -54,14 +54,7 @@ public sealed class RecurrentQNetwork : nn.Module
         _head = new DuelingHead(lstmSize, numActions);
         RegisterComponents();
         ForgetBias = forgetBias;
-        if (forgetBias != 0)
-        {
-            // nn.LSTM's gates are ordered (input, forget, cell, output) in bias_ih / bias_hh, lstm_size rows each.
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            foreach (var (name, p) in _lstm.named_parameters())
-                if (name.StartsWith("bias_ih")) p.narrow(0, lstmSize, lstmSize).add_(Scalars.Of(forgetBias), Scalars.One);
-        }
+        RecurrentCore.AddForgetBias(_lstm, lstmSize, forgetBias);
     }
 
     /// <summary>

@@ -28,7 +28,16 @@ public sealed class A2cAgent : OnPolicyAgent<A2cConfig>
         var adv = torch.tensor(Buffer.Advantages, new long[] { n });
         var returns = torch.tensor(Buffer.Returns, new long[] { n });
         if (Cfg.NormalizeAdvantage && n > 1) adv = ActorCriticLoss.Normalize(adv);
-        var (policy, values) = Network.Evaluate(obs);
+        IActionDistribution policy;
+        Tensor values;
+        if (Network.Recurrent)
+        {
+            // The whole rollout as one sequence batch: every env row in order, so the outputs stay in rollout order (t·N + b).
+            var rows = new long[Buffer.Envs];
+            for (int b = 0; b < rows.Length; b++) rows[b] = b;
+            (policy, values, _, _) = EvaluateEnvRows(obs, rows);
+        }
+        else (policy, values) = Network.Evaluate(obs);
         var (rlLoss, terms) = ActorCriticLoss.PolicyGradient(policy, values, actions, adv, returns, Cfg.VfCoef, Cfg.EntCoef);
         terms.EnsureFinite(Algo, progress.EnvSteps, Updates + 1);
         var (loss, kick) = Kickstart(rlLoss, obs, policy, progress);

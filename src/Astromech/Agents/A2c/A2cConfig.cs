@@ -24,4 +24,6 @@ public sealed record A2cConfig : OnPolicyConfig
     [ConfigRange(0, 1, MinExclusive = true)] public double RmsEps { get; init; } = 1e-5;
     /// <summary>Adam instead of RMSProp.</summary>
     public bool UseAdam { get; init; } = false;
+
+    protected override bool AcceptsRecurrentCore() => true;
 }

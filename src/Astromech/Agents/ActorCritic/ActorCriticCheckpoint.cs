@@ -14,7 +14,7 @@ namespace Astromech.Agents.ActorCritic;
 /// </summary>
 public static class ActorCriticCheckpoint
 {
-    public static readonly string[] LayoutKeys = { "hidden", "activation", "share_torso", "torso", "conv_filters" };
+    public static readonly string[] LayoutKeys = { "hidden", "activation", "share_torso", "torso", "conv_filters", "recurrent", "normalize_observations" };
 
     /// <summary>The declaration; <paramref name="paramLock"/> (threaded agents) is held while the state is saved or loaded.</summary>
     public static AgentState Declare(string algo, object config, int obsSize, Space actionSpace, ActorCriticNetwork net, OptimizerHelper optimizer, Rng rng,
@@ -25,6 +25,13 @@ public static class ActorCriticCheckpoint
         return state
             .Shape(("obs_size", "observation size", obsSize), ("action_space", "action space", actionSpace.ToString()))
             .Config(config, LayoutKeys)
+            // A checkpoint written before recurrent cores existed has no such keys; binding gives it recurrent = none.
+            .CheckConfig<OnPolicyConfig>(saved =>
+            {
+                var mine = (OnPolicyConfig)config;
+                if (mine.Recurrent != Nn.CoreKind.None)
+                    Checkpoint.EnsureMatches("core_size", saved.CoreSize.ToString(), mine.CoreSize.ToString());
+            })
             .Counters(saveCounters, loadCounters)
             .Module("network", net)
             .Optimizer("optimizer", optimizer)

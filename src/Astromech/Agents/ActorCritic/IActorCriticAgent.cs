@@ -7,4 +7,7 @@ namespace Astromech.Agents.ActorCritic;
 public interface IActorCriticAgent : IAgent
 {
     ActorCriticNetwork Network { get; }
+
+    /// <summary>The running observation statistics the network's inputs are normalized with (normalize_observations), or null.</summary>
+    Astromech.Envs.RunningMeanStd? ObservationStatistics => null;
 }

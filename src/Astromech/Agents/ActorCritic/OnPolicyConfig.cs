@@ -80,6 +80,7 @@ public abstract record OnPolicyConfig : IValidatableConfig, IKickstartableConfig
     {
         if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
             yield return $"hidden must list positive layer sizes, got [{string.Join(", ", Hidden)}]";
+        foreach (var e in ValidateRecurrent()) yield return e;
     }
 
     public ActorCriticNetwork BuildNetwork(int obsSize, Astromech.Envs.Spaces.Space actionSpace) =>
@@ -87,5 +88,37 @@ public abstract record OnPolicyConfig : IValidatableConfig, IKickstartableConfig
 
     /// <summary>The network for observations of shape <paramref name="obsShape"/>; its torso follows <see cref="Torso"/>.</summary>
     public ActorCriticNetwork BuildNetwork(IReadOnlyList<int> obsShape, Astromech.Envs.Spaces.Space actionSpace) =>
-        new(obsShape, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit, Torso, ConvFilters);
+        new(obsShape, actionSpace, Hidden, Activation, ShareTorso, OrthoInit, LogStdInit, Torso, ConvFilters, Recurrent, CoreSize);
+
+    // Recurrent actor-critic (see docs/recurrent-actor-critic.md): torso → core → heads, the core state carried per
+    // env row while acting, stored at the start of each rollout and replayed in training.
+    /// <summary>The recurrent core after each torso: none (feedforward), lstm or gru.</summary>
+    public CoreKind Recurrent { get; init; } = CoreKind.None;
+    /// <summary>Hidden units of the recurrent core.</summary>
+    [ConfigRange(1, 65536)] public int CoreSize { get; init; } = 64;
+    /// <summary>Trials: keep each env row's core state across episode boundaries instead of zeroing it (RL²-style meta-RL).</summary>
+    public bool KeepStateAcrossEpisodes { get; init; } = false;
+
+    /// <summary>
+    /// Normalize observations with running statistics of the training observations (SB3's VecNormalize with norm_obs,
+    /// clipped to ±10); the statistics are saved in checkpoints.
+    /// </summary>
+    public bool NormalizeObservations { get; init; } = false;
+
+    /// <summary>Whether this algorithm trains on <see cref="OnPolicyAgent{TConfig}"/> (PPO and A2C), which runs recurrent cores
+    /// and observation normalization; the threaded learners (A3C, IMPALA) do not yet.</summary>
+    protected virtual bool AcceptsRecurrentCore() => false;
+
+    private IEnumerable<string> ValidateRecurrent()
+    {
+        string algo = GetType().Name.Replace("Config", "").ToLowerInvariant();
+        if (Recurrent != CoreKind.None && !AcceptsRecurrentCore())
+            yield return $"recurrent = {Recurrent.ToString().ToLowerInvariant()} is not supported by {algo} (ppo and a2c train recurrent cores); use recurrent = none";
+        if (NormalizeObservations && !AcceptsRecurrentCore())
+            yield return $"normalize_observations is not supported by {algo} (ppo and a2c normalize observations)";
+        if (NormalizeObservations && KickstartTeachers.Length > 0)
+            yield return "normalize_observations cannot be combined with kickstart_teachers: the teachers would be shown normalized observations";
+        if (Recurrent == CoreKind.None && KeepStateAcrossEpisodes)
+            yield return "keep_state_across_episodes needs a recurrent core (set recurrent to lstm or gru)";
+    }
 }

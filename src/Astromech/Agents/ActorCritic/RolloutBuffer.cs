@@ -9,6 +9,9 @@ namespace Astromech.Agents.ActorCritic;
 /// observation and cutting the λ chain at every episode end. The buffer also keeps those final observations
 /// and the observations after the last step (<see cref="FinalObs"/>, <see cref="BootstrapObs"/>), so a learner
 /// whose network differs from the actor's (IMPALA) can value them itself.
+/// <para>For a recurrent policy it also holds the core state each env row had when the rollout's first step was
+/// acted on (<see cref="InitialState"/>); with the episode ends inside the rollout that is all a learner needs to
+/// replay the sequence (<see cref="StateResets"/>).</para>
 /// </summary>
 public sealed class RolloutBuffer
 {
@@ -40,6 +43,10 @@ public sealed class RolloutBuffer
     public float[] Advantages { get; }
     public float[] Returns { get; }
     private readonly float[] _nextValues;
+    /// <summary>Floats of recurrent state per env row (0: a feedforward policy's rollout).</summary>
+    public int StateSize { get; }
+    /// <summary>[envs, state_size]: each row's core state before its first step in this rollout.</summary>
+    public float[] InitialState { get; }
 
     /// <summary>
     /// Fills this buffer with a complete rollout received from elsewhere (a remote actor's unroll): the fields a
@@ -61,10 +68,12 @@ public sealed class RolloutBuffer
         Count = Steps;
     }
 
-    public RolloutBuffer(int steps, int envs, int obsSize, int actionSize)
+    public RolloutBuffer(int steps, int envs, int obsSize, int actionSize, int stateSize = 0)
     {
         if (steps < 1 || envs < 1) throw new ArgumentException($"a rollout needs at least one step and one env copy, got {steps} × {envs}");
-        Steps = steps; Envs = envs; ObsSize = obsSize; ActionSize = actionSize;
+        if (stateSize < 0) throw new ArgumentException($"a recurrent state size cannot be negative, got {stateSize}");
+        Steps = steps; Envs = envs; ObsSize = obsSize; ActionSize = actionSize; StateSize = stateSize;
+        InitialState = new float[envs * stateSize];
         int n = steps * envs;
         Obs = new float[n * obsSize];
         Actions = new float[n * actionSize];
@@ -144,4 +153,26 @@ public sealed class RolloutBuffer
     }
 
     public void Reset() => Count = 0;
+
+    /// <summary>Stores each env row's core state before the rollout's first step; only valid while the rollout is empty.</summary>
+    public void SetInitialState(ReadOnlySpan<float> state)
+    {
+        if (Count != 0) throw new InvalidOperationException($"the initial recurrent state belongs before the rollout's first step; the rollout already holds {Count}");
+        if (state.Length != InitialState.Length)
+            throw new ArgumentException($"the initial recurrent state of {Envs} env rows × {StateSize} floats has {InitialState.Length} values, got {state.Length}");
+        state.CopyTo(InitialState);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="resets"/> (T·N, time-major) with where a replay of this rollout must zero a row's core
+    /// state: before every step that starts a new episode inside the rollout (the step after an end). The first step
+    /// never resets: <see cref="InitialState"/> is already the state it was acted on with. With
+    /// <paramref name="keepStateAcrossEpisodes"/> nothing resets (trials carry the state over episode ends).
+    /// </summary>
+    public void StateResets(Span<bool> resets, bool keepStateAcrossEpisodes)
+    {
+        if (resets.Length != Size) throw new ArgumentException($"the reset mask of a {Steps} × {Envs} rollout has {Size} flags, got {resets.Length}");
+        resets.Slice(0, Envs).Clear();
+        for (int i = Envs; i < Size; i++) resets[i] = !keepStateAcrossEpisodes && Ends[i - Envs];
+    }
 }

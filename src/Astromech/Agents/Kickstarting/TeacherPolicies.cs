@@ -15,6 +15,12 @@ public static class TeacherPolicies
     public static readonly TeacherPolicyFactory ActorCritic = (agent, _) =>
     {
         var net = ((IActorCriticAgent)agent).Network;
+        // A teacher sees the student's raw observations, one batch at a time: a recurrent teacher would need its own core
+        // state along the student's trajectories, and a normalizing one its running statistics; both are refused here.
+        if (net.StateSize > 0)
+            throw new Training.Checkpoints.CheckpointException($"a recurrent {agent.Algo} checkpoint cannot teach yet (a teacher would need its own core state along the student's trajectories)");
+        if (((IActorCriticAgent)agent).ObservationStatistics is not null)
+            throw new Training.Checkpoints.CheckpointException($"a {agent.Algo} checkpoint trained with normalize_observations cannot teach yet (it would see the student's raw observations)");
         Freeze(net);
         return obs => net.Distribution(net.forward(obs).PolicyOut);
     };

@@ -17,6 +17,9 @@ namespace Astromech.Agents.Ppo;
 ///   L = L_π + c_v·L_V − c_e·mean(H)
 /// </code>
 /// with Â the GAE(λ) advantages (normalized per minibatch) and G = Â + V_old.
+/// <para>With a recurrent core the minibatches are whole env rows (batch_size / n_steps rows of n_steps steps each,
+/// shuffled per epoch), each replayed from the core state it had at the rollout's start, so the loss sees the
+/// same recurrence the actor ran.</para>
 /// </summary>
 public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
 {
@@ -43,7 +46,11 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
         var oldValues = torch.tensor(Buffer.Values, new long[] { n });
         var advAll = torch.tensor(Buffer.Advantages, new long[] { n });
         var returnsAll = torch.tensor(Buffer.Returns, new long[] { n });
-        var perm = new long[n];
+        // Feedforward: shuffle single steps. Recurrent: shuffle env rows and take batch_size / n_steps of them at a time.
+        bool recurrent = Network.Recurrent;
+        int units = recurrent ? Buffer.Envs : n;
+        int perBatch = recurrent ? Math.Max(1, bs / Buffer.Steps) : bs;
+        var perm = new long[units];
         var kicks = new List<KickstartTerms>();
 
         double pgSum = 0, vSum = 0, entSum = 0, klSum = 0, clipFracSum = 0;
@@ -51,18 +58,26 @@ public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
         bool stopped = false;
         for (int epoch = 0; epoch < Cfg.NEpochs && !stopped; epoch++)
         {
-            for (int i = 0; i < n; i++) perm[i] = i;
-            for (int i = n - 1; i > 0; i--) { int j = Rng.Next(i + 1); (perm[i], perm[j]) = (perm[j], perm[i]); }
+            for (int i = 0; i < units; i++) perm[i] = i;
+            for (int i = units - 1; i > 0; i--) { int j = Rng.Next(i + 1); (perm[i], perm[j]) = (perm[j], perm[i]); }
             // SB3 keeps the last, smaller minibatch of an epoch; so does this loop.
-            for (int start = 0; start < n; start += bs)
+            for (int start = 0; start < units; start += perBatch)
             {
                 using var scope = NewDisposeScope();
-                int m = Math.Min(bs, n - start);
-                var idx = torch.tensor(perm.AsSpan(start, m).ToArray(), new long[] { m });
+                int mu = Math.Min(perBatch, units - start);
+                Tensor idx, obsMb, values;
+                IActionDistribution policy;
+                if (recurrent)
+                    (policy, values, idx, obsMb) = EvaluateEnvRows(obs, perm.AsSpan(start, mu));
+                else
+                {
+                    idx = torch.tensor(perm.AsSpan(start, mu).ToArray(), new long[] { mu });
+                    obsMb = obs.index_select(0, idx);
+                    (policy, values) = Network.Evaluate(obsMb);
+                }
+                int m = (int)idx.shape[0];
                 var adv = advAll.index_select(0, idx);
                 if (Cfg.NormalizeAdvantage && m > 1) adv = ActorCriticLoss.Normalize(adv);
-                var obsMb = obs.index_select(0, idx);
-                var (policy, values) = Network.Evaluate(obsMb);
                 var logp = policy.LogProb(actions.index_select(0, idx));
                 var logRatio = logp - oldLogp.index_select(0, idx);
                 var ratio = logRatio.exp();

@@ -31,5 +31,9 @@ public sealed record PpoConfig : OnPolicyConfig
             yield return $"batch_size ({BatchSize}) must not exceed the rollout size n_steps × num_envs ({NSteps} × {NumEnvs} = {NSteps * NumEnvs})";
         if (BatchSize < 2 && NormalizeAdvantage)
             yield return "normalize_advantage needs batch_size ≥ 2 (the standard deviation of one advantage is undefined)";
+        if (Recurrent != Nn.CoreKind.None && BatchSize % NSteps != 0)
+            yield return $"batch_size ({BatchSize}) must be a multiple of n_steps ({NSteps}) with a recurrent core: minibatches are whole env rows of n_steps steps each";
     }
+
+    protected override bool AcceptsRecurrentCore() => true;
 }

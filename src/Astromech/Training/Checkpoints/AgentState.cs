@@ -23,6 +23,7 @@ public sealed class AgentState
     private readonly List<Entry> _entries = new();
     private readonly List<Action<Checkpoint>> _checks = new();
     private object? _lock;
+    private Type? _configType;
 
     private sealed record Entry(Action<Checkpoint> Save, Action<Checkpoint> Load)
     {
@@ -44,6 +45,7 @@ public sealed class AgentState
     /// <summary>The config (section <c>config</c>); loading refuses a checkpoint whose <paramref name="layoutKeys"/> differ, naming the key.</summary>
     public AgentState Config(object config, params string[] layoutKeys)
     {
+        _configType = config.GetType();
         Add(c => c.SetJson(Name("config"), ConfigBinder.ToJson(config)), _ => { });
         _checks.Add(c =>
         {
@@ -54,10 +56,11 @@ public sealed class AgentState
         return this;
     }
 
-    /// <summary>An extra load-time check of the saved config (bound to the agent's config type).</summary>
+    /// <summary>An extra load-time check of the saved config, bound to the type of the config declared with <see cref="Config"/>
+    /// (so <typeparamref name="T"/> may be a base type of it).</summary>
     public AgentState CheckConfig<T>(Action<T> check) where T : class
     {
-        _checks.Add(c => check((T)ConfigBinder.Bind(typeof(T), c.GetJsonNode(Name("config")).AsObject())));
+        _checks.Add(c => check((T)ConfigBinder.Bind(_configType ?? typeof(T), c.GetJsonNode(Name("config")).AsObject())));
         return this;
     }
 

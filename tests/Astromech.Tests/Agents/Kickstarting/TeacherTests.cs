@@ -42,6 +42,20 @@ public class TeacherTests
 
     private static readonly float[] Observations = { 0.01f, -0.02f, 0.03f, 0.04f, -0.2f, 0.5f, 0.1f, -0.3f };
 
+    [Theory]
+    [InlineData("recurrent")]
+    [InlineData("normalize_observations")]
+    public void RecurrentAndNormalizingCheckpointsAreRefusedAsTeachersAtLoad(string which)
+    {
+        using var dir = new TempDir();
+        var (obs, act) = Spaces("CartPole-v1");
+        var cfg = which == "recurrent" ? new PpoConfig { Recurrent = CoreKind.Lstm, CoreSize = 8, NSteps = 16, BatchSize = 16 } : new PpoConfig { NormalizeObservations = true };
+        using var trained = new PpoAgent(cfg, obs, act, 3);
+        string path = SaveAsTrained(trained, cfg, "CartPole-v1", dir.File("teacher.ckpt"));
+        var e = Assert.Throws<CheckpointException>(() => Teacher.Load(path, obs, act, temperature: 1.0));
+        Assert.Contains(which == "recurrent" ? "recurrent" : "normalize_observations", e.Message);
+    }
+
     [Fact]
     public void AnActorCriticTeacherOfAnotherLayoutGivesItsOwnPolicyFrozen()
     {
