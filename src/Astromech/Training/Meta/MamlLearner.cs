@@ -18,6 +18,20 @@ public enum MetaSplit { Support, Query }
 /// </summary>
 public delegate Tensor MetaTaskLoss(MetaTask task, MetaSplit split, Func<Tensor, Tensor> model);
 
+/// <summary>The checks every meta-learner puts a task loss through: a scalar, and (when read) a finite one.</summary>
+internal static class MetaTaskLosses
+{
+    public static Tensor Checked(Tensor loss, MetaTask task) => loss.numel() == 1
+        ? loss
+        : throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} has shape [{string.Join(", ", loss.shape)}]; it must be a scalar");
+
+    public static double Value(Tensor loss, MetaTask task)
+    {
+        double v = Checked(loss, task).to_type(ScalarType.Float64).item<double>();
+        return double.IsFinite(v) ? v : throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} is {v}");
+    }
+}
+
 /// <summary>MAML's hyperparameters (Finn et al. 2017; defaults are the paper's sine-regression ones: α = 0.01, one inner step,
 /// Adam with β = 0.001 for the outer step).</summary>
 public sealed record MamlOptions : IValidatableConfig
@@ -66,17 +80,17 @@ public sealed class MamlLearner : IMetaLearner, IDisposable
         var theta = Functional.ParametersOf(_net);
         Func<Tensor, Tensor> At(IReadOnlyDictionary<string, Tensor> p) => x => Functional.Forward(_net, x, p);
         double before;
-        using (no_grad()) before = Scalar(_loss(task, MetaSplit.Query, At(theta)), task);
+        using (no_grad()) before = MetaTaskLosses.Value(_loss(task, MetaSplit.Query, At(theta)), task);
         IReadOnlyDictionary<string, Tensor> adapted = theta;
         bool secondOrder = accumulate && !_o.FirstOrder;
         for (int k = 0; k < _o.InnerSteps; k++)
-            adapted = Functional.SgdStep(adapted, Check(_loss(task, MetaSplit.Support, At(adapted)), task), _o.InnerLearningRate, createGraph: secondOrder);
+            adapted = Functional.SgdStep(adapted, MetaTaskLosses.Checked(_loss(task, MetaSplit.Support, At(adapted)), task), _o.InnerLearningRate, createGraph: secondOrder);
         if (!accumulate)
         {
-            using (no_grad()) return new MetaTaskResult(before, Scalar(_loss(task, MetaSplit.Query, At(adapted)), task));
+            using (no_grad()) return new MetaTaskResult(before, MetaTaskLosses.Value(_loss(task, MetaSplit.Query, At(adapted)), task));
         }
-        var query = Check(_loss(task, MetaSplit.Query, At(adapted)), task);
-        double after = Scalar(query, task); // refuses a NaN before it reaches the meta-gradient
+        var query = MetaTaskLosses.Checked(_loss(task, MetaSplit.Query, At(adapted)), task);
+        double after = MetaTaskLosses.Value(query, task); // refuses a NaN before it reaches the meta-gradient
         query.backward();
         return new MetaTaskResult(before, after);
     }
@@ -105,16 +119,6 @@ public sealed class MamlLearner : IMetaLearner, IDisposable
         .Config(_o, ConfigBinder.KeysOf(_o.GetType()).ToArray())
         .Module("network", _net)
         .Optimizer("optimizer", _optimizer);
-
-    private static Tensor Check(Tensor loss, MetaTask task) => loss.numel() == 1
-        ? loss
-        : throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} has shape [{string.Join(", ", loss.shape)}]; it must be a scalar");
-
-    private static double Scalar(Tensor loss, MetaTask task)
-    {
-        double v = Check(loss, task).to_type(ScalarType.Float64).item<double>();
-        return double.IsFinite(v) ? v : throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} is {v}");
-    }
 
     public void Dispose() => _optimizer.Dispose();
 }

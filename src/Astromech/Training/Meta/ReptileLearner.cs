@@ -51,15 +51,15 @@ public sealed class ReptileLearner : IMetaLearner
         var theta = Functional.ParametersOf(_net);
         Func<Tensor, Tensor> At(IReadOnlyDictionary<string, Tensor> p) => x => Functional.Forward(_net, x, p);
         double before;
-        using (no_grad()) before = Value(_loss(task, MetaSplit.Query, At(theta)), task);
+        using (no_grad()) before = MetaTaskLosses.Value(_loss(task, MetaSplit.Query, At(theta)), task);
         var adapted = Functional.CloneParameters(_net);
         for (int k = 0; k < _o.InnerSteps; k++)
         {
-            var step = Functional.SgdStep(adapted, _loss(task, MetaSplit.Support, At(adapted)), _o.InnerLearningRate, createGraph: false);
+            var step = Functional.SgdStep(adapted, MetaTaskLosses.Checked(_loss(task, MetaSplit.Support, At(adapted)), task), _o.InnerLearningRate, createGraph: false);
             adapted = step.ToDictionary(kv => kv.Key, kv => kv.Value.detach().requires_grad_(true));
         }
         double after;
-        using (no_grad()) after = Value(_loss(task, MetaSplit.Query, At(adapted)), task);
+        using (no_grad()) after = MetaTaskLosses.Value(_loss(task, MetaSplit.Query, At(adapted)), task);
         if (accumulate)
             using (no_grad())
             {
@@ -96,11 +96,4 @@ public sealed class ReptileLearner : IMetaLearner
     private AgentState State => _state ??= new AgentState("reptile")
         .Config(_o, ConfigBinder.KeysOf(_o.GetType()).ToArray())
         .Module("network", _net);
-
-    private static double Value(Tensor loss, MetaTask task)
-    {
-        if (loss.numel() != 1) throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} has shape [{string.Join(", ", loss.shape)}]; it must be a scalar");
-        double v = loss.to_type(ScalarType.Float64).item<double>();
-        return double.IsFinite(v) ? v : throw new InvalidOperationException($"the task loss for task {task.Index} of iteration {task.Iteration} is {v}");
-    }
 }
