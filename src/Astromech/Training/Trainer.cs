@@ -234,7 +234,7 @@ public static class Trainer
         private readonly MetricsLogger _logger;
         private readonly ProgressDisplay? _progress;
         private readonly long _startSteps;
-        private readonly double _priorWallSeconds;
+        private double _priorWallSeconds;
         private double _windowSum;
         private long? _solvedAt, _evalSolvedAt, _bestEvalStep;
         private double? _solvedAtWall;
@@ -253,26 +253,17 @@ public static class Trainer
             _agent = agent;
             _makeEnv = makeEnv;
             _o = o;
-            _run = new RunDirectory(o.OutDir);
             _threshold = o.RewardThreshold ?? double.NaN;
+            // The checkpoint is read and checked before the run folder is made, so a refused --resume leaves nothing behind.
             if (o.ResumeFrom is string resume)
             {
-                var ckpt = CheckpointFile.Read(resume);
-                var meta = ckpt.GetJsonNode("trainer/meta");
-                Checkpoint.EnsureMatches("algorithm", agent.Algo, (string)meta["algo"]!);
-                Checkpoint.EnsureMatches("env", o.EnvId, (string)meta["env"]!);
-                agent.Load(ckpt);
-                EnvSteps = (long)meta["env_steps"]!;
-                _priorWallSeconds = (double)meta["wall_seconds"]!;
-                _solvedAt = (long?)meta["solved_at_step"];
-                _solvedAtWall = (double?)meta["solved_at_wall_seconds"];
-                _evalSolvedAt = (long?)meta["eval_solved_at_step"];
-                // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
-                if ((long?)meta["best_eval_step"] is long bs) { _bestEvalStep = bs; _bestEval = (double)meta["best_eval_mean_return"]!; }
-                if (meta["evals"] is JsonArray saved)
-                    foreach (var e in saved) _evals.Add(((long)e![0]!, (double)e[1]!));
-                _history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes")));
+                try { Resume(resume); }
+                catch (CheckpointException e) when (!e.Message.Contains(resume, StringComparison.Ordinal))
+                {
+                    throw new CheckpointException($"cannot resume from '{resume}': {e.Message}", e);
+                }
             }
+            _run = new RunDirectory(o.OutDir);
             _window = new Queue<double>(_history.TakeLast(Window).Select(h => h.Return));
             _windowSum = _window.Sum();
             _logger = _run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
@@ -283,6 +274,37 @@ public static class Trainer
             _startSteps = EnvSteps;
             _lastMetricsStep = EnvSteps;
         }
+
+        /// <summary>Restores the agent and the run's books from a checkpoint; content that does not decode is a
+        /// <see cref="CheckpointException"/> naming the file and the section.</summary>
+        private void Resume(string path)
+        {
+            var ckpt = CheckpointFile.Read(path);
+            var meta = ckpt.GetJsonNode("trainer/meta");
+            string algo, env;
+            try { (algo, env) = ((string)meta["algo"]!, (string)meta["env"]!); }
+            catch (Exception e) when (e is not CheckpointException) { throw BadSection(path, "trainer/meta", "lacks a string 'algo' or 'env'", e); }
+            // The checkpoint's value first, this run's second (EnsureMatches words the message that way).
+            Checkpoint.EnsureMatches("algorithm", algo, _agent.Algo);
+            Checkpoint.EnsureMatches("env", env, _o.EnvId);
+            try
+            {
+                EnvSteps = (long)meta["env_steps"]!;
+                _priorWallSeconds = (double)meta["wall_seconds"]!;
+                _solvedAt = (long?)meta["solved_at_step"];
+                _solvedAtWall = (double?)meta["solved_at_wall_seconds"];
+                _evalSolvedAt = (long?)meta["eval_solved_at_step"];
+                // The best evaluation so far, so a resumed run does not overwrite a better best checkpoint.
+                if ((long?)meta["best_eval_step"] is long bs) { _bestEvalStep = bs; _bestEval = (double)meta["best_eval_mean_return"]!; }
+                if (meta["evals"] is JsonArray saved)
+                    foreach (var e in saved) _evals.Add(((long)e![0]!, (double)e[1]!));
+            }
+            catch (Exception e) when (e is not CheckpointException) { throw BadSection(path, "trainer/meta", "has a missing or mistyped counter", e); }
+            if (EnvSteps < 0) throw BadSection(path, "trainer/meta", $"has env_steps = {EnvSteps}", null);
+            _history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes"), path));
+            _agent.Load(ckpt);
+        }
+
 
         private double Wall => _priorWallSeconds + _clock.Elapsed.TotalSeconds;
 
@@ -454,12 +476,20 @@ public static class Trainer
         return ms.ToArray();
     }
 
-    private static IEnumerable<(long, double, int)> ReadHistory(byte[] bytes)
+    private const int HistoryRowBytes = 8 + 8 + 4;
+
+    private static IEnumerable<(long, double, int)> ReadHistory(byte[] bytes, string path)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes));
-        int n = r.ReadInt32();
+        int n = bytes.Length >= 4 ? BitConverter.ToInt32(bytes, 0) : -1;
+        if (n < 0 || (long)n * HistoryRowBytes != bytes.Length - 4)
+            throw BadSection(path, "trainer/episodes", $"holds {bytes.Length} bytes, which is not a count and that many episodes of {HistoryRowBytes} bytes", null);
+        using var r = new BinaryReader(new MemoryStream(bytes, 4, bytes.Length - 4));
         var list = new List<(long, double, int)>(n);
         for (int i = 0; i < n; i++) list.Add((r.ReadInt64(), r.ReadDouble(), r.ReadInt32()));
         return list;
     }
+
+    private static CheckpointException BadSection(string path, string section, string what, Exception? inner) =>
+        inner is null ? new($"section '{section}' of checkpoint '{path}' {what}")
+                      : new($"section '{section}' of checkpoint '{path}' {what}: {inner.Message}", inner);
 }

@@ -186,7 +186,7 @@ public sealed class SacAgent : IStreamAgent
     private AgentState DeclareState() => new AgentState(Prefix)
         .Shape(("obs_size", "observation size", _obsSize), ("action_space", "action space", ActionSpace.ToString()))
         .Config(_cfg, "net_arch", "num_envs")
-        .CheckConfig<SacConfig>(saved => Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", _learner.LearnsEntCoef.ToString(), saved.ParseEntCoef().Learned.ToString()))
+        .CheckConfig<SacConfig>(saved => Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", saved.ParseEntCoef().Learned.ToString(), _learner.LearnsEntCoef.ToString()))
         .Counters(o => { o["updates"] = _learner.Updates; _schedule.Save(o); }, o => { _learner.SetUpdates((long)o["updates"]!); _schedule.Load(o); })
         .Module("actor", _learner.Actor)
         .Module("critic", _learner.Critic)
