@@ -21,7 +21,7 @@ internal static class ClusterCommand
     {
         if (argv.Length == 0 || argv[0] != "up")
             throw new CliException("cluster: the subcommand is 'up' (astromech cluster up --algo apex --env CartPole-v1 --actors 2 --steps 30k --out DIR)");
-        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress", "no-pipeline" });
+        var a = CliArgs.Parse(argv.Skip(1).ToArray(), "cluster up", RunOptions.Concat(LearnerOptions).Concat(new[] { "out", "port", "join-timeout" }).ToArray(), new[] { "no-progress", "no-pipeline", "overwrite" });
         if (a.Positional.Count > 0) throw new CliException($"cluster up: unexpected argument '{a.Positional[0]}'");
         var run = NodeCommand.BindRun(a, "cluster up"); // fails here, before any process starts, on a bad flag or config
         string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"{run.Algo.Name}-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
@@ -46,6 +46,7 @@ internal static class ClusterCommand
                 if (a.Get(opt) is string v) learnerArgs.AddRange(new[] { "--" + opt, v });
             learnerArgs.Add("--no-progress");
             if (a.Flag("no-pipeline")) learnerArgs.Add("--no-pipeline");
+            if (a.Flag("overwrite")) learnerArgs.Add("--overwrite");
             NodeProcess learner;
             if (run.HasReplayRole)
             {

@@ -32,21 +32,25 @@ internal static class EvalCommand
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
         agent.Load(ckpt);
         long steps = (long)meta["env_steps"]!;
-        var r = Evaluator.Run(agent, () => EnvRegistry.Make(envId, envArgs), episodes, seed, new Progress(steps, steps));
+        // SIGINT/SIGTERM: the episodes finished so far are reported (with "stopped": true), exit 3.
+        using var signals = new StopSignals("eval");
+        var r = Evaluator.Run(agent, () => EnvRegistry.Make(envId, envArgs), episodes, seed, new Progress(steps, steps), stop: signals.Token);
+        bool any = r.Returns.Length > 0;
         var outJson = new JsonObject
         {
             ["algo"] = algo.Name,
             ["env"] = envId,
             ["checkpoint_env_steps"] = steps,
             ["episodes"] = r.Returns.Length,
-            ["mean_return"] = r.MeanReturn,
-            ["std_return"] = r.StdReturn,
-            ["min_return"] = r.Returns.Min(),
-            ["max_return"] = r.Returns.Max(),
-            ["mean_length"] = r.Lengths.Average(),
+            ["mean_return"] = any ? r.MeanReturn : null,
+            ["std_return"] = any ? r.StdReturn : null,
+            ["min_return"] = any ? r.Returns.Min() : null,
+            ["max_return"] = any ? r.Returns.Max() : null,
+            ["mean_length"] = any ? r.Lengths.Average() : null,
         };
+        if (signals.Requested) outJson["stopped"] = true;
         if (r.SuccessRate is double rate) outJson["success_rate"] = rate;
         Console.WriteLine(outJson.ToJsonString());
-        return 0;
+        return signals.Requested && r.Returns.Length < episodes ? StopSignals.StoppedExitCode : 0;
     }
 }

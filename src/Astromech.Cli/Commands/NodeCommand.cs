@@ -57,7 +57,7 @@ internal static class NodeCommand
     {
         var a = CliArgs.Parse(argv, "node",
             CommonOptions.Concat(new[] { "role", "seeds", "discovery", "host", "port", "join-timeout", "request-timeout", "out", "steps", "eval-episodes", "eval-interval",
-                "checkpoint-interval", "resume", "actor-index", "torch-threads", "prefetch" }).ToArray(), new[] { "no-progress", "no-pipeline" });
+                "checkpoint-interval", "resume", "actor-index", "torch-threads", "prefetch" }).ToArray(), new[] { "no-progress", "no-pipeline", "overwrite" });
         if (a.Positional.Count > 0) throw new CliException($"node: unexpected argument '{a.Positional[0]}'");
         string role = a.Get("role") ?? throw new CliException($"node: --role is required ({string.Join(", ", ClusterConfig.Roles)})");
         if (!ClusterConfig.Roles.Contains(role))
@@ -157,6 +157,7 @@ internal static class NodeCommand
             ShowProgress = !a.Flag("no-progress"),
             ResumeFrom = resume,
             AgentConfig = ConfigBinder.ToJson(run.Config),
+            Overwrite = a.Flag("overwrite"),
         };
         current = learner;
         if (stopEarly) learner.RequestStop();

@@ -19,7 +19,7 @@ internal static class PbtCommand
 
     public static int Run(string[] argv)
     {
-        var a = CliArgs.Parse(argv, "pbt", new[] { "config", "out", "set", "kickstart", "lambda", "torch-threads" }, new[] { "no-progress" });
+        var a = CliArgs.Parse(argv, "pbt", new[] { "config", "out", "set", "kickstart", "lambda", "torch-threads" }, new[] { "no-progress", "overwrite" });
         if (a.Positional.Count > 0) throw new CliException($"pbt: unexpected argument '{a.Positional[0]}'");
         string path = a.Get("config") ?? throw new CliException("pbt: --config FILE is required (see README: Population-based training)");
         var file = RunSetup.LoadFile(path);
@@ -43,22 +43,42 @@ internal static class PbtCommand
             throw new CliException($"pbt: {path} searches {string.Join(", ", space.Where(h => h.Key.StartsWith("kickstart")).Select(h => h.Key))} but names no teacher (--kickstart TEACHER.ckpt or agent.kickstart_teachers)");
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
         string outDir = a.Get("out") ?? Path.Combine("runs", $"pbt-{algo.Name}-{envId.Replace('/', '_')}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        return RunPopulation(algo, envId, envArgs, ConfigBinder.ToJson(config), options, space, outDir, a.Flag("no-progress"));
+        return RunPopulation(algo, envId, envArgs, ConfigBinder.ToJson(config), options, space, outDir, a.Flag("no-progress"), a.Flag("overwrite"));
     }
 
     internal static int RunPopulation(AlgorithmInfo algo, string envId, Dictionary<string, string> envArgs, JsonObject agentConfig,
-        PbtOptions options, IReadOnlyList<HyperparameterRange> space, string outDir, bool quiet)
+        PbtOptions options, IReadOnlyList<HyperparameterRange> space, string outDir, bool quiet, bool overwrite)
     {
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
         algo.EnsureSupports(envId, actSpace);
         var spec = EnvRegistry.Spec(envId);
+        using var signals = new StopSignals("pbt");
         var trainer = new TrainerMemberTrainer(algo.ConfigType, agentConfig, (cfg, seed) => algo.Create(cfg, obsSpace, actSpace, seed),
-            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score, options.EvalSeed);
+            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score, options.EvalSeed)
+        { Stop = signals.Token };
         // Fail on a bad teacher or an out-of-range hyperparameter before any member trains.
         using (algo.Create(trainer.ConfigFor(new PbtMember(0, outDir, space.ToDictionary(h => h.Key, h => h.Initial ?? h.Min))), obsSpace, actSpace, options.Seed)) { }
         Console.WriteLine($"pbt: {options.Population} × {algo.Name} on {envId}, {options.TotalSteps:N0} steps each, ready every {options.ReadyInterval:N0}, " +
                           $"exploit {options.Exploit}, explore {options.Explore}, searching {string.Join(", ", space.Select(h => h.Key))}");
-        var result = PbtRunner.Run(options, space, trainer, outDir, quiet ? null : Console.WriteLine);
+        // One population per folder: members resume from the checkpoints in their folders, so an old population's would be
+        // continued as if they were this one's.
+        var root = new RunDirectory(outDir);
+        using var held = root.Lock();
+        var old = Directory.GetDirectories(root.Root, "member-*").Concat(Directory.GetFiles(root.Root, "pbt_*")).Append(Path.Combine(root.Root, "lineage.json")).Where(p => Directory.Exists(p) || File.Exists(p)).ToList();
+        if (old.Count > 0)
+        {
+            if (!overwrite)
+                throw new CliException($"pbt: --out {root.Root} holds a population already ({Path.GetFileName(old[0])}…); give another --out or replace it (--overwrite)");
+            foreach (var p in old) { if (Directory.Exists(p)) Directory.Delete(p, recursive: true); else File.Delete(p); }
+        }
+        PbtResult result;
+        try { result = PbtRunner.Run(options, space, trainer, outDir, quiet ? null : Console.WriteLine); }
+        catch (Exception e) when (signals.Requested && (e is OperationCanceledException || e is AggregateException ae && ae.Flatten().InnerExceptions.All(x => x is OperationCanceledException)))
+        {
+            Console.WriteLine($"pbt: stopped by {signals.Signal}: each member stopped after its current update and wrote its checkpoint, logs and summary ({Path.Combine(outDir, "member-N")}/);");
+            Console.WriteLine($"  trace and lineage up to the last ready point: {Path.Combine(outDir, "pbt_trace.csv")}, {Path.Combine(outDir, "lineage.json")}");
+            return StopSignals.StoppedExitCode;
+        }
         string chosenBy = result.FinalScores is not null
             ? $"final evaluation ({options.FinalEvalEpisodes} episodes, seed {options.FinalEvalSeed}; the last ready point ranked #{result.LastReadyBest} first)"
             : options.Score == PbtScoreSource.TrainMean ? "last-100 training mean" : "evaluation";

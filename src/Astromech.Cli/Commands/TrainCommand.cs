@@ -13,7 +13,7 @@ internal static class TrainCommand
         var a = CliArgs.Parse(argv, "train",
             new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads",
                     "kickstart", "lambda", "population", "ready-interval", "final-eval-episodes", "actors" },
-            new[] { "no-progress" });
+            new[] { "no-progress", "overwrite" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
@@ -72,11 +72,12 @@ internal static class TrainCommand
                 FinalEvalEpisodes = a.GetInt("final-eval-episodes", 0) ?? 1000,
             };
             var space = new[] { new Astromech.Training.Pbt.HyperparameterRange("kickstart_lambda", lambda0 / 1e4, 2 * lambda0, Log: true, Initial: lambda0) };
-            return PbtCommand.RunPopulation(algo, envId, envArgs, agentJson, pbt, space, outDir, a.Flag("no-progress"));
+            return PbtCommand.RunPopulation(algo, envId, envArgs, agentJson, pbt, space, outDir, a.Flag("no-progress"), a.Flag("overwrite"));
         }
         if (a.Get("population") is not null || a.Get("ready-interval") is not null || a.Get("final-eval-episodes") is not null)
             throw new CliException("train: --population, --ready-interval and --final-eval-episodes apply only with --lambda pbt (or use astromech pbt --config FILE)");
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
+        using var signals = new StopSignals("train");
 
         var options = new TrainerOptions
         {
@@ -92,12 +93,16 @@ internal static class TrainCommand
             ShowProgress = !a.Flag("no-progress"),
             ResumeFrom = a.Get("resume"),
             AgentConfig = ConfigBinder.ToJson(config),
+            Stop = signals.Token,
+            Overwrite = a.Flag("overwrite"),
         };
         Console.WriteLine($"training {algo.Name} on {envId} for {steps:N0} env steps, seed {seed} (config: {source}{(a.All("set").Count > 0 ? " + --set" : "")})");
         var summary = Trainer.Run(agent, () => EnvRegistry.Make(envId, envArgs), options);
 
         PrintSummary(summary, outDir, spec.RewardThreshold);
-        return 0;
+        if (!summary.Stopped) return 0;
+        Console.WriteLine($"stopped by {signals.Signal} at step {summary.EnvSteps:N0} of {steps:N0}; continue with: --resume {new RunDirectory(outDir).Checkpoint} --out {outDir}");
+        return StopSignals.StoppedExitCode;
     }
 
     /// <summary>The lines a finished training run prints (train, and a cluster's learner node).</summary>
@@ -108,7 +113,9 @@ internal static class TrainCommand
         string thr = threshold is double t ? $" (threshold {t})" : "";
         Console.WriteLine($"  mean return, last 100 training episodes: {Fmt(summary.FinalMeanReturn)}; that mean reached the threshold{thr} at step: {(summary.SolvedAtStep?.ToString() ?? "not reached")}");
         string success = summary.EvalSuccessRate is double rate ? $", success rate {rate:F3}" : "";
-        Console.WriteLine($"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}{success}");
+        Console.WriteLine(summary.EvalEpisodes == 0
+            ? "  evaluation: skipped (stopped early; astromech eval CHECKPOINT runs it)"
+            : $"  evaluation ({summary.EvalEpisodes} deterministic episodes): {summary.EvalMeanReturn:F2} ± {summary.EvalStdReturn:F2}{success}");
         Console.WriteLine($"  checkpoint: {run.Checkpoint}");
         if (summary.BestCheckpoint is string best)
             Console.WriteLine($"  best:       {best} (evaluation {summary.BestEvalMeanReturn:F2} at step {summary.BestEvalStep})");

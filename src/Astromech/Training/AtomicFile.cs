@@ -34,6 +34,25 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes into <paramref name="dir"/> left behind when their process was killed
+    /// mid-write (<c>.NAME.PID.GUID.tmp</c>), and returns their names. Call it only while no other process writes
+    /// there (a run holds its folder's lock); temporary files of this process are kept.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemps(string dir)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dir)) return removed;
+        foreach (var f in Directory.GetFiles(dir, ".*.tmp"))
+        {
+            var parts = Path.GetFileName(f).Split('.');
+            // "", NAME…, PID, GUID, "tmp"
+            if (parts.Length < 5 || parts[^2].Length != 32 || !int.TryParse(parts[^3], out int pid) || pid == Environment.ProcessId) continue;
+            try { File.Delete(f); removed.Add(Path.GetFileName(f)); } catch (IOException) { }
+        }
+        return removed;
+    }
+
     /// <summary>Atomically replaces <paramref name="path"/> with <paramref name="bytes"/>.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 

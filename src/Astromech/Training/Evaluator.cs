@@ -20,7 +20,8 @@ public sealed record EvalResult(double[] Returns, int[] Lengths, double? Success
 /// </summary>
 public static class Evaluator
 {
-    public static EvalResult Run(IAgent agent, Func<IEnv> makeEnv, int episodes, int seed, Progress progress, int maxCopies = 16)
+    /// <param name="stop">Ends the evaluation early: the result then holds the episodes finished so far.</param>
+    public static EvalResult Run(IAgent agent, Func<IEnv> makeEnv, int episodes, int seed, Progress progress, int maxCopies = 16, CancellationToken stop = default)
     {
         if (episodes <= 0) return new EvalResult(Array.Empty<double>(), Array.Empty<int>(), null);
         int copies = Math.Min(maxCopies, episodes);
@@ -40,7 +41,7 @@ public static class Evaluator
         Array.Fill(starts, true);
         venv.Reset(seed);
         agent.OnEpisodeStart(starts);
-        while (returns.Count < episodes)
+        while (returns.Count < episodes && !stop.IsCancellationRequested)
         {
             agent.Act(venv.Observations, actions, progress, deterministic: true);
             venv.Step(actions);

@@ -32,6 +32,13 @@ public sealed record TrainerOptions
     public string? ResumeFrom { get; init; }
     /// <summary>The agent's config as JSON, recorded in summary.json and the checkpoint.</summary>
     public JsonObject? AgentConfig { get; init; }
+    /// <summary>Ends the run early but in order: the current update finishes, then the checkpoint, flushed logs, curve
+    /// and summary are written as at the end (the final evaluation is skipped, so the stop is quick; the summary says
+    /// <c>"stopped": true</c>). The CLI cancels it on SIGINT/SIGTERM.</summary>
+    public CancellationToken Stop { get; init; }
+    /// <summary>A fresh run (no <see cref="ResumeFrom"/>) into a folder that holds a run already replaces it; without this
+    /// such a run is refused.</summary>
+    public bool Overwrite { get; init; }
 }
 
 /// <summary>The numbers a run ends with; written as summary.json.</summary>
@@ -63,6 +70,8 @@ public sealed record RunSummary
     public double? BestEvalMeanReturn { get; init; }
     public long? BestEvalStep { get; init; }
     public string? BestCheckpoint { get; init; }
+    /// <summary>True when the run was stopped before <see cref="TrainerOptions.TotalSteps"/> (the final evaluation was then skipped).</summary>
+    public bool Stopped { get; init; }
 
     public JsonObject ToJson(IReadOnlyDictionary<string, string> envArgs, JsonObject? config)
     {
@@ -84,8 +93,9 @@ public sealed record RunSummary
             ["reward_threshold"] = RewardThreshold,
             ["solved_at_step"] = SolvedAtStep,
             ["solved_at_wall_seconds"] = SolvedAtWallSeconds is double w ? Math.Round(w, 3) : null,
-            ["eval_mean_return"] = EvalMeanReturn,
-            ["eval_std_return"] = EvalStdReturn,
+            ["stopped"] = Stopped,
+            ["eval_mean_return"] = EvalEpisodes == 0 ? null : EvalMeanReturn,
+            ["eval_std_return"] = EvalEpisodes == 0 ? null : EvalStdReturn,
             ["eval_episodes"] = EvalEpisodes,
             ["eval_solved_at_step"] = EvalSolvedAtStep,
             ["eval_success_rate"] = EvalSuccessRate,
@@ -147,7 +157,7 @@ public static class Trainer
         Array.Fill(starts, true);
         agent.OnEpisodeStart(starts);
 
-        while (books.EnvSteps < o.TotalSteps)
+        while (books.EnvSteps < o.TotalSteps && !o.Stop.IsCancellationRequested)
         {
             var p = new Progress(books.EnvSteps, o.TotalSteps);
             Array.Copy(venv.Observations, obsBefore, obsBefore.Length);
@@ -194,6 +204,7 @@ public static class Trainer
         var run = new ConcurrentRun(makeEnv, books.ResetSeed, books.EnvSteps, o.TotalSteps);
         books.PauseAgent = run.Pause;
         books.ResumeAgent = run.Resume;
+        using var onStop = o.Stop.Register(run.RequestStop);
         try
         {
             agent.Start(run);
@@ -226,6 +237,10 @@ public static class Trainer
         private readonly Func<IEnv> _makeEnv;
         private readonly TrainerOptions _o;
         private readonly RunDirectory _run;
+        private readonly IDisposable _lock;
+        /// <summary>How far each log file (relative to the run folder) reached at the last checkpoint of this folder.</summary>
+        private readonly Dictionary<string, long> _logExtents = new();
+        private bool _resumedHere;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly double _threshold;
         private readonly List<(long Step, double Return, int Length)> _history = new();
@@ -263,10 +278,26 @@ public static class Trainer
                     throw new CheckpointException($"cannot resume from '{resume}': {e.Message}", e);
                 }
             }
+            bool existed = Directory.Exists(o.OutDir);
             _run = new RunDirectory(o.OutDir);
+            try { _lock = _run.Lock(); }
+            catch { if (!existed) TryRemoveEmpty(_run.Root); throw; }
+            try
+            {
+                if (o.ResumeFrom is null && _run.HoldsRun)
+                {
+                    if (!o.Overwrite)
+                        throw new IOException($"run folder '{_run.Root}' holds a run already (checkpoint or summary); resume it (--resume), give another --out, or replace it (--overwrite)");
+                    _run.Clear();
+                }
+                AtomicFile.RemoveStaleTemps(_run.Root);
+                if (_resumedHere) _run.CutLogsTo(_logExtents);
+                else if (o.ResumeFrom is null) _run.Clear(); // a folder without a checkpoint may still hold the logs of a run killed before its first one
+                _logger = _run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
+            }
+            catch { _lock.Dispose(); throw; }
             _window = new Queue<double>(_history.TakeLast(Window).Select(h => h.Return));
             _windowSum = _window.Sum();
-            _logger = _run.CreateLogger(tensorBoard: true, append: o.ResumeFrom is not null);
             _logger.EpisodeOffset = _history.Count;
             _progress = o.ShowProgress ? new ProgressDisplay(o.TotalSteps, startStep: EnvSteps) : null;
             _nextEval = o.EvalInterval > 0 ? (EnvSteps / o.EvalInterval + 1) * o.EvalInterval : long.MaxValue;
@@ -302,6 +333,17 @@ public static class Trainer
             catch (Exception e) when (e is not CheckpointException) { throw BadSection(path, "trainer/meta", "has a missing or mistyped counter", e); }
             if (EnvSteps < 0) throw BadSection(path, "trainer/meta", $"has env_steps = {EnvSteps}", null);
             _history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes"), path));
+            // Log extents count only in the folder they were measured in (a checkpoint copied elsewhere, as PBT copies
+            // members, or resumed into a new --out, continues whatever logs are there).
+            try
+            {
+                if (meta["logs"] is JsonObject logs && (string?)logs["dir"] == Path.GetFullPath(_o.OutDir) && logs["files"] is JsonObject files)
+                {
+                    foreach (var (rel, bytes) in files) _logExtents[rel] = (long)bytes!;
+                    _resumedHere = true;
+                }
+            }
+            catch (Exception e) when (e is not CheckpointException) { throw BadSection(path, "trainer/meta", "has a malformed 'logs' record", e); }
             _agent.Load(ckpt);
         }
 
@@ -374,17 +416,33 @@ public static class Trainer
             if (ev.SuccessRate is double rate) _logger.Log(MetricNames.EvalSuccessRate, rate, EnvSteps);
         }
 
-        private void Save(string path) =>
-            SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _solvedAtWall, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals);
+        /// <summary>Flushes the logs, records how far each reached, and writes the checkpoint with that record, so a
+        /// resume from it cuts the logs back to exactly the history it holds.</summary>
+        private void Save(string path)
+        {
+            foreach (var (file, bytes) in _logger.FlushAndMeasure()) _logExtents[_run.Relative(file)] = bytes;
+            var files = new JsonObject();
+            foreach (var (rel, bytes) in _logExtents) files[rel] = bytes;
+            var logs = new JsonObject { ["dir"] = _run.Root, ["files"] = files };
+            SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _solvedAtWall, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals, logs);
+        }
+
+        private static void TryRemoveEmpty(string dir)
+        {
+            try { if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir); } catch (IOException) { }
+        }
 
         public RunSummary Finish()
         {
             _progress?.Finish();
             double wall = Wall;
+            bool stopped = EnvSteps < _o.TotalSteps && _o.Stop.IsCancellationRequested;
             Save(_run.Checkpoint);
-            // The final policy's evaluation; a periodic one at this very step already is it.
+            // The final policy's evaluation; a periodic one at this very step already is it. A stopped run skips it:
+            // the user asked for the process to end (astromech eval CHECKPOINT evaluates it later).
             EvalResult final;
-            if (_lastEval is { } le && le.Step == EnvSteps) final = le.Result;
+            if (stopped) final = new EvalResult(Array.Empty<double>(), Array.Empty<int>(), null);
+            else if (_lastEval is { } le && le.Step == EnvSteps) final = le.Result;
             else
             {
                 final = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.EvalSeed ?? unchecked(_o.Seed + 1_000_003), new Progress(EnvSteps, _o.TotalSteps));
@@ -417,6 +475,7 @@ public static class Trainer
                 BestEvalMeanReturn = _bestEvalStep is null ? null : _bestEval,
                 BestEvalStep = _bestEvalStep,
                 BestCheckpoint = _bestEvalStep is null ? null : _run.BestCheckpoint,
+                Stopped = stopped,
             };
             _logger.Flush();
             LearningCurvePlot.Save(_run.CurvePng, _history.Select(h => (h.Step, h.Return)).ToList(),
@@ -430,13 +489,14 @@ public static class Trainer
         public void Dispose()
         {
             _progress?.Dispose();
-            _logger.Dispose();
+            try { _logger.Dispose(); }
+            finally { _lock.Dispose(); }
         }
     }
 
     private static void SaveCheckpoint(IAgent agent, TrainerOptions o, string path, long envSteps, double wall,
         long? solvedAt, double? solvedAtWall, long? evalSolvedAt, List<(long Step, double Return, int Length)> history,
-        long? bestEvalStep, double bestEval, List<(long Step, double MeanReturn)> evals)
+        long? bestEvalStep, double bestEval, List<(long Step, double MeanReturn)> evals, JsonObject logs)
     {
         var evalList = new JsonArray();
         foreach (var (st, m) in evals) evalList.Add(new JsonArray(st, m));
@@ -459,6 +519,7 @@ public static class Trainer
             ["evals"] = evalList,
             ["observation_space"] = agent.ObservationSpace.ToString(),
             ["action_space"] = agent.ActionSpace.ToString(),
+            ["logs"] = logs,
         });
         c.SetBytes("trainer/episodes", WriteHistory(history));
         if (o.AgentConfig is not null) c.SetJson("trainer/config", o.AgentConfig);

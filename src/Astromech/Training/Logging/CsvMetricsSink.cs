@@ -15,6 +15,8 @@ public sealed class CsvMetricsSink : IMetricsSink
 
     private readonly StreamWriter _metrics;
     private readonly StreamWriter? _episodes;
+    private readonly string _metricsPath;
+    private readonly string? _episodesPath;
     private readonly char[] _buffer = new char[64];
     private readonly Dictionary<string, string> _escapedNames = new();
 
@@ -23,6 +25,8 @@ public sealed class CsvMetricsSink : IMetricsSink
     /// <param name="append">Continue existing files instead of replacing them.</param>
     public CsvMetricsSink(string metricsPath, string? episodesPath, bool append = false)
     {
+        _metricsPath = Path.GetFullPath(metricsPath);
+        _episodesPath = episodesPath is null ? null : Path.GetFullPath(episodesPath);
         _metrics = Open(metricsPath, MetricsHeader, append);
         try { _episodes = episodesPath is null ? null : Open(episodesPath, EpisodesHeader, append); }
         catch { _metrics.Dispose(); throw; }
@@ -33,10 +37,37 @@ public sealed class CsvMetricsSink : IMetricsSink
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         bool continuing = append && File.Exists(path) && new FileInfo(path).Length > 0;
+        if (continuing) CutTornLine(path);
         var fs = new FileStream(path, continuing ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 14);
         var w = new StreamWriter(fs, new UTF8Encoding(false), 1 << 14) { NewLine = "\n" };
         if (!continuing) w.WriteLine(header);
         return w;
+    }
+
+    /// <summary>Drops a last line without its newline (a write cut off by a crash), so appended rows start on a line of their own.</summary>
+    internal static void CutTornLine(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        long end = fs.Length;
+        if (end == 0) return;
+        var buf = new byte[4096];
+        long pos = end;
+        while (pos > 0)
+        {
+            int n = (int)Math.Min(buf.Length, pos);
+            fs.Position = pos - n;
+            fs.ReadExactly(buf, 0, n);
+            int nl = Array.LastIndexOf(buf, (byte)'\n', n - 1);
+            if (nl >= 0) { long keep = pos - n + nl + 1; if (keep != end) fs.SetLength(keep); return; }
+            pos -= n;
+        }
+        fs.SetLength(0);
+    }
+
+    public IEnumerable<(string Path, long Bytes)> Extents()
+    {
+        yield return (_metricsPath, _metrics.BaseStream.Position);
+        if (_episodes is not null) yield return (_episodesPath!, _episodes.BaseStream.Position);
     }
 
     public void WriteScalar(string name, double value, long step, double wallSeconds)

@@ -10,4 +10,8 @@ public interface IMetricsSink : IDisposable
     void WriteEpisode(long step, long episode, double episodeReturn, int length) { }
 
     void Flush();
+
+    /// <summary>The files this sink writes and how many bytes of each are on disk after <see cref="Flush"/>: what a checkpoint
+    /// records, so a resumed run can cut each log back to the point the checkpoint reached. Sinks without files return none.</summary>
+    IEnumerable<(string Path, long Bytes)> Extents() => Array.Empty<(string, long)>();
 }

@@ -122,6 +122,23 @@ public sealed class MetricsLogger : IDisposable
         }
     }
 
+    /// <summary>Flushes every sink and returns how far each of its files reached (full path, bytes on disk).</summary>
+    public IReadOnlyList<(string Path, long Bytes)> FlushAndMeasure()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var extents = new List<(string, long)>();
+            foreach (var sink in _sinks)
+            {
+                sink.Flush();
+                extents.AddRange(sink.Extents());
+            }
+            _lastFlushTicks = _clock.ElapsedTicks;
+            return extents;
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)

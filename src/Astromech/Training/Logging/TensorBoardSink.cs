@@ -124,5 +124,7 @@ public sealed class TensorBoardSink : IMetricsSink
 
     public void Flush() => _file.Flush();
 
+    public IEnumerable<(string Path, long Bytes)> Extents() { yield return (Path.GetFullPath(FilePath), _file.Position); }
+
     public void Dispose() => _file.Dispose();
 }

@@ -32,6 +32,9 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
     private readonly PbtScoreSource _score;
     private readonly PbtEvalSeed _evalSeed;
 
+    /// <summary>Stops the slices in training early and in order (each member writes its checkpoint, logs and summary).</summary>
+    public CancellationToken Stop { get; init; }
+
     /// <param name="configType">The learner's config record.</param>
     /// <param name="baseConfig">Its keys for every member (the searched keys are bound over them).</param>
     /// <param name="create">Builds an agent from a bound config and a seed.</param>
@@ -89,7 +92,9 @@ public sealed class TrainerMemberTrainer : IPbtMemberTrainer
             ShowProgress = false,
             ResumeFrom = File.Exists(ckpt) ? ckpt : null,
             AgentConfig = ConfigBinder.ToJson(config),
+            Stop = Stop,
         });
+        Stop.ThrowIfCancellationRequested(); // a cut slice has no score to rank
         if (_score == PbtScoreSource.TrainMean)
             return summary.FinalMeanReturn is double mean
                 ? new PbtScore(mean, summary.FinalStdReturn ?? 0, summary.FinalWindowEpisodes)
