@@ -68,13 +68,20 @@ public sealed class CliArgs
         return v;
     }
 
-    public int? GetInt(string name, int min = int.MinValue)
+    public int? GetInt(string name, int min = int.MinValue, int max = int.MaxValue)
     {
         var v = GetLong(name, min);
         if (v is null) return null;
         if (v > int.MaxValue || v < int.MinValue) throw new CliException($"--{name}: {v} does not fit a 32-bit integer");
+        if (v > max) throw new CliException($"--{name}: {v} is above the maximum {max}");
         return (int)v;
     }
+
+    /// <summary>The most intra-op threads --torch-threads may ask for: 4 per core, at least 64 (100,000 made torch hang).</summary>
+    public static int MaxTorchThreads => Math.Max(64, 4 * Environment.ProcessorCount);
+
+    /// <summary>--torch-threads, checked against 1 … <see cref="MaxTorchThreads"/>.</summary>
+    public int? TorchThreads => GetInt("torch-threads", 1, MaxTorchThreads);
 
     /// <summary>Whole numbers, also written as 50k, 1.5M or 1e5.</summary>
     public static bool TryParseCount(string s, out long v)

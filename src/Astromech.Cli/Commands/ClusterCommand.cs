@@ -27,7 +27,8 @@ internal static class ClusterCommand
         string outDir = Path.GetFullPath(a.Get("out") ?? Path.Combine("runs", $"{run.Algo.Name}-cluster-{run.EnvId.Replace('/', '_')}-s{run.Seed}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         string logs = Path.Combine(outDir, "nodes");
         Directory.CreateDirectory(logs);
-        int port = a.GetInt("port", 1) ?? FreePort();
+        int port = a.GetInt("port", 1, 65535) ?? FreePort();
+        NodeCommand.EnsurePortFree("127.0.0.1", port);
 
         // Flags every node gets, so every node binds the same run spec.
         var common = new List<string>();

@@ -27,7 +27,7 @@ internal static class EvalCommand
         int episodes = a.GetInt("episodes", 1) ?? 100;
         int seed = a.GetInt("seed") ?? 12345;
 
-        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        TorchSetup.Configure(a.TorchThreads);
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
         agent.Load(ckpt);

@@ -37,8 +37,7 @@ internal static class NodeCommand
     internal static ClusterRun BindRun(CliArgs a, string command)
     {
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
-        string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo")) ?? throw new CliException($"{command}: --algo is required (apex)");
-        var algo = Algorithms.Get(algoName);
+        var algo = RunSetup.Algo(a, file, command);
         var layout = ClusterLayouts.Find(algo.Name) ?? throw new CliException($"{command}: algorithm '{algo.Name}' has no cluster roles yet; available: {ClusterLayouts.Names}");
         string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env")) ?? throw new CliException($"{command}: --env is required (astromech list envs)");
         EnvRegistry.Spec(envId);
@@ -82,6 +81,7 @@ internal static class NodeCommand
             throw new CliException($"node: a {role} node joins a running cluster: give --seeds HOST:PORT of its {seedRole} node (or --discovery kubernetes-api:SERVICE)");
         int port = a.GetInt("port", 0) ?? 0;
         if (port > 65535) throw new CliException($"--port: {port} is above 65535");
+        EnsurePortFree(a.Get("host") ?? "127.0.0.1", port);
         string? outDir = a.Get("out");
         var options = new NodeOptions
         {
@@ -93,7 +93,7 @@ internal static class NodeCommand
             RequestTimeout = TimeSpan.FromSeconds(a.GetLong("request-timeout", 1) ?? 10),
             MetricsDir = outDir,
         };
-        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        TorchSetup.Configure(a.TorchThreads);
         try
         {
             return role switch
@@ -185,6 +185,25 @@ internal static class NodeCommand
         if (node.Fault is not null) throw new CliException($"node: actor failed: {node.Fault.Message}");
         Console.WriteLine($"actor node stopping: {node.EnvSteps} env steps, parameter version {node.ParameterVersion}, {node.ReportsAcknowledged} reports acknowledged");
         return 0;
+    }
+
+    /// <summary>A port another process listens on is refused in one line here, before the actor system starts (whose
+    /// transport reports it as a nested AggregateException with a page of stack trace).</summary>
+    internal static void EnsurePortFree(string host, int port)
+    {
+        if (port == 0) return;
+        var address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : System.Net.IPAddress.Any;
+        var probe = new System.Net.Sockets.TcpListener(address, port);
+        try { probe.Start(); }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            throw new CliException($"--port {port}: the port is in use on {host} (another node, or another program); give another --port, or 0 for any free one");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new CliException($"--port {port}: cannot listen on {host}:{port} ({e.Message})");
+        }
+        finally { probe.Stop(); }
     }
 
     /// <summary>Blocks until SIGINT/SIGTERM, the actor system terminates (the node was downed), or <paramref name="done"/> is set.</summary>

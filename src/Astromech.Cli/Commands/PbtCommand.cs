@@ -41,7 +41,7 @@ internal static class PbtCommand
 
         if (space.Any(h => h.Key.StartsWith("kickstart")) && ConfigBinder.ValueOf(config, "kickstart.teachers") is JsonArray { Count: 0 })
             throw new CliException($"pbt: {path} searches {string.Join(", ", space.Where(h => h.Key.StartsWith("kickstart")).Select(h => h.Key))} but names no teacher (--kickstart TEACHER.ckpt or agent.kickstart_teachers)");
-        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        TorchSetup.Configure(a.TorchThreads);
         string outDir = a.Get("out") ?? Path.Combine("runs", $"pbt-{algo.Name}-{envId.Replace('/', '_')}-{DateTime.Now:yyyyMMdd-HHmmss}");
         return RunPopulation(algo, envId, envArgs, ConfigBinder.ToJson(config), options, space, outDir, a.Flag("no-progress"), a.Flag("overwrite"));
     }

@@ -54,7 +54,25 @@ internal static class RunSetup
         }
     }
 
-    public static string? String(JsonObject o, string key) => o[key]?.GetValue<string>();
+    public static string? String(JsonObject o, string key) =>
+        o[key] is null ? null
+        : o[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s
+        : throw new CliException($"config key '{key}' must be a string, got {o[key]!.ToJsonString()}");
+
+    /// <summary>
+    /// The algorithm of a run: --algo, else the config file's "algo". A file that names another algorithm than --algo is
+    /// refused: its keys were chosen for that one, and those the two configs share (learning_rate, batch_size…) would
+    /// bind silently with values meant for the other.
+    /// </summary>
+    public static AlgorithmInfo Algo(CliArgs a, JsonObject? file, string command)
+    {
+        string? flag = a.Get("algo"), inFile = file is null ? null : String(file, "algo");
+        string name = flag ?? inFile ?? throw new CliException($"{command}: --algo is required (astromech list algos)");
+        var algo = Algorithms.Get(name);
+        if (flag is not null && inFile is not null && Algorithms.Get(inFile).Name != algo.Name)
+            throw new CliException($"{command}: config file '{a.Get("config")}' is written for algorithm '{inFile}', but --algo is '{flag}'; drop --algo or use a {algo.Name} config");
+        return algo;
+    }
 
     public static long? Long(JsonObject o, string key)
     {

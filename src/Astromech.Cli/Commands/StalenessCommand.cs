@@ -44,7 +44,7 @@ internal static class StalenessCommand
         long envSteps = (long)meta["env_steps"]!;
         string outDir = a.Get("out") ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
 
-        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        TorchSetup.Configure(a.TorchThreads);
         var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs); // the agent's shapes; no env is stepped
         using var created = algo.Create(config, obsSpace, actSpace, 0);
         created.Load(ckpt);

@@ -17,9 +17,7 @@ internal static class TrainCommand
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
         JsonObject? file = a.Get("config") is string path ? RunSetup.LoadFile(path) : null;
-        string algoName = a.Get("algo") ?? (file is null ? null : RunSetup.String(file, "algo"))
-            ?? throw new CliException("train: --algo is required (astromech list algos)");
-        var algo = Algorithms.Get(algoName);
+        var algo = RunSetup.Algo(a, file, "train");
         string envId = a.Get("env") ?? (file is null ? null : RunSetup.String(file, "env"))
             ?? throw new CliException("train: --env is required (astromech list envs)");
         EnvRegistry.Spec(envId); // fails early, naming the id, when it is unknown
@@ -44,7 +42,7 @@ internal static class TrainCommand
         algo.EnsureSupports(envId, actSpace);
         string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
-        TorchSetup.Configure(a.GetInt("torch-threads", 1));
+        TorchSetup.Configure(a.TorchThreads);
         if (lambdaPbt)
         {
             // --lambda pbt: a population that evolves λ by PBT; everything else as given. The schedule is the one measured on

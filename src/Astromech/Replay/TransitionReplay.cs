@@ -22,6 +22,7 @@ public abstract class TransitionReplay : IReplay
     {
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "replay capacity must be positive");
         if (obsSize <= 0 || actSize <= 0) throw new ArgumentOutOfRangeException(nameof(obsSize), "observation and action sizes must be positive");
+        EnsureFits(capacity, obsSize, actSize);
         Capacity = capacity;
         ObsSize = obsSize;
         ActSize = actSize;
@@ -30,6 +31,21 @@ public abstract class TransitionReplay : IReplay
         _act = new float[(long)capacity * actSize];
         _rew = new float[capacity];
         _disc = new float[capacity];
+    }
+
+    /// <summary>Refuses a capacity whose arrays .NET cannot index or this machine cannot hold, before allocating them
+    /// (a capacity inside the config's range can still be either, for a large observation).</summary>
+    private static void EnsureFits(int capacity, int obsSize, int actSize)
+    {
+        long widest = (long)capacity * Math.Max(obsSize, actSize);
+        if (widest > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(capacity),
+                $"a replay capacity of {capacity:N0} transitions of {obsSize} observation floats needs an array of {widest:N0} floats, more than .NET's {Array.MaxLength:N0}; lower the replay capacity (buffer_size or replay.capacity)");
+        long bytes = 4L * capacity * (2L * obsSize + actSize + 2);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(capacity),
+                $"a replay capacity of {capacity:N0} transitions needs {bytes / 1e9:F1} GB, more than the {available / 1e9:F1} GB this process may use; lower the replay capacity (buffer_size or replay.capacity)");
     }
 
     public int Count { get; private set; }

@@ -96,6 +96,7 @@ public sealed class RunDirectory
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         Root = Path.GetFullPath(root);
+        if (File.Exists(Root)) throw new IOException($"--out {root}: that is a file; --out names the run's folder");
         Directory.CreateDirectory(Root);
     }
 

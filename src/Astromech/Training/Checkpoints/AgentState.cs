@@ -25,12 +25,12 @@ public sealed class AgentState
     private object? _lock;
     private Type? _configType;
 
-    private sealed record Entry(Action<Checkpoint> Save, Action<Checkpoint> Load)
+    private sealed record Entry(string Section, Action<Checkpoint> Save, Action<Checkpoint> Load)
     {
         public object? Lock { get; init; }
     }
 
-    private void Add(Action<Checkpoint> save, Action<Checkpoint> load) => _entries.Add(new(save, load) { Lock = _lock });
+    private void Add(string section, Action<Checkpoint> save, Action<Checkpoint> load) => _entries.Add(new(section, save, load) { Lock = _lock });
 
     public AgentState(string prefix) => _prefix = prefix;
 
@@ -46,7 +46,7 @@ public sealed class AgentState
     public AgentState Config(object config, params string[] layoutKeys)
     {
         _configType = config.GetType();
-        Add(c => c.SetJson(Name("config"), ConfigBinder.ToJson(config)), _ => { });
+        Add(Name("config"), c => c.SetJson(Name("config"), ConfigBinder.ToJson(config)), _ => { });
         _checks.Add(c =>
         {
             var saved = ConfigBinder.Bind(config.GetType(), c.GetJsonNode(Name("config")).AsObject());
@@ -67,7 +67,7 @@ public sealed class AgentState
     /// <summary>The shape (section <c>shape</c>): each value must match on load; <c>label</c> names it in the error.</summary>
     public AgentState Shape(params (string Key, string Label, JsonNode Value)[] values)
     {
-        Add(c =>
+        Add(Name("shape"), c =>
         {
             var o = new JsonObject();
             foreach (var (key, _, value) in values) o[key] = value.DeepClone();
@@ -85,33 +85,33 @@ public sealed class AgentState
     /// <summary>Counters (section <c>counters</c>), written and read by the agent.</summary>
     public AgentState Counters(Action<JsonObject> save, Action<JsonNode> load)
     {
-        Add(c => { var o = new JsonObject(); save(o); c.SetJson(Name("counters"), o); }, c => load(c.GetJsonNode(Name("counters"))));
+        Add(Name("counters"), c => { var o = new JsonObject(); save(o); c.SetJson(Name("counters"), o); }, c => load(c.GetJsonNode(Name("counters"))));
         return this;
     }
 
     public AgentState Module(string section, nn.Module module)
     {
-        Add(c => c.SetModule(Name(section), module), c => c.LoadModule(Name(section), module));
+        Add(Name(section), c => c.SetModule(Name(section), module), c => c.LoadModule(Name(section), module));
         return this;
     }
 
     /// <summary>An optimizer; a null one (not used by this config) is neither saved nor loaded.</summary>
     public AgentState Optimizer(string section, OptimizerHelper? optimizer)
     {
-        if (optimizer is not null) Add(c => c.SetOptimizer(Name(section), optimizer), c => c.LoadOptimizer(Name(section), optimizer));
+        if (optimizer is not null) Add(Name(section), c => c.SetOptimizer(Name(section), optimizer), c => c.LoadOptimizer(Name(section), optimizer));
         return this;
     }
 
     public AgentState Rng(string section, Rng rng)
     {
-        Add(c => c.SetRng(Name(section), rng), c => c.RestoreRng(Name(section), rng));
+        Add(Name(section), c => c.SetRng(Name(section), rng), c => c.RestoreRng(Name(section), rng));
         return this;
     }
 
     /// <summary>Raw bytes (a torch generator's state, an exploration-noise state).</summary>
     public AgentState Bytes(string section, Func<byte[]> save, Action<byte[]> load)
     {
-        Add(c => c.SetBytes(Name(section), save()), c => load(c.GetBytes(Name(section))));
+        Add(Name(section), c => c.SetBytes(Name(section), save()), c => load(c.GetBytes(Name(section))));
         return this;
     }
 
@@ -121,7 +121,7 @@ public sealed class AgentState
     /// </summary>
     public AgentState Blob(string section, Action<Stream> save, Action<Stream> load)
     {
-        Add(c =>
+        Add(Name(section), c =>
         {
             using var ms = new MemoryStream();
             save(ms);
@@ -130,8 +130,7 @@ public sealed class AgentState
         {
             if (!c.Contains(Name(section))) return;
             using var ms = new MemoryStream(c.GetBytes(Name(section)));
-            try { load(ms); }
-            catch (InvalidDataException e) { throw new CheckpointException($"checkpoint section '{Name(section)}': {e.Message}"); }
+            load(ms); // a blob that does not decode is named by Load, with the file
         });
         return this;
     }
@@ -139,7 +138,7 @@ public sealed class AgentState
     /// <summary>State with its own section layout (a replay shard writing several sections).</summary>
     public AgentState Custom(Action<Checkpoint> save, Action<Checkpoint> load)
     {
-        Add(save, load);
+        Add(Name("custom state"), save, load);
         return this;
     }
 
@@ -173,7 +172,25 @@ public sealed class AgentState
                 throw new CheckpointException($"checkpoint section '{Name("state")}' has state format {format}; this build reads format {Format}"
                     + (format > Format ? " (the checkpoint was written by a newer Astromech)" : ""));
         }
-        foreach (var check in _checks) check(c);
-        Run(e => e.Load(c));
+        string file = c.SourcePath is null ? "" : $" of checkpoint '{c.SourcePath}'";
+        foreach (var check in _checks)
+        {
+            try { check(c); }
+            catch (Exception ex) when (ex is not CheckpointException)
+            {
+                throw new CheckpointException($"section '{Name("config")}' or '{Name("shape")}'{file} does not decode: {ex.Message}", ex);
+            }
+        }
+        Run(e =>
+        {
+            // Content whose CRC is right but which does not decode (a crafted or mis-written section) is a checkpoint
+            // error naming the file and the section, whatever the decoder threw (EndOfStream, NullReference, a
+            // length that asks for more memory than there is).
+            try { e.Load(c); }
+            catch (Exception ex) when (ex is not CheckpointException)
+            {
+                throw new CheckpointException($"section '{e.Section}'{file} does not decode: {ex.GetType().Name}: {ex.Message}", ex);
+            }
+        });
     }
 }
