@@ -333,6 +333,9 @@ public static class Trainer
             catch (Exception e) when (e is not CheckpointException) { throw BadSection(path, "trainer/meta", "has a missing or mistyped counter", e); }
             if (EnvSteps < 0) throw BadSection(path, "trainer/meta", $"has env_steps = {EnvSteps}", null);
             _history.AddRange(ReadHistory(ckpt.GetBytes("trainer/episodes"), path));
+            // Not used to resume (this run's config is), but eval rebuilds the agent from it: a checkpoint whose saved
+            // config does not parse is refused here too, rather than resumed into one that eval then refuses.
+            if (ckpt.Contains("trainer/config")) ckpt.GetJsonNode("trainer/config");
             // Log extents count only in the folder they were measured in (a checkpoint copied elsewhere, as PBT copies
             // members, or resumed into a new --out, continues whatever logs are there).
             try
