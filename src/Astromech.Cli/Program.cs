@@ -15,9 +15,9 @@ namespace Astromech.Cli
               astromech train --algo ALGO --env ENV_ID [--steps N] [--seed S] [--out DIR]
                               [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]...
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
-                              [--resume CHECKPOINT] [--actors N] [--no-progress]
+                              [--resume CHECKPOINT] [--overwrite] [--actors N] [--no-progress]
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
-              astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
+              astromech pbt --config FILE [--out DIR] [--overwrite] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
@@ -33,6 +33,8 @@ namespace Astromech.Cli
 
             Numbers accept 50k, 1M, 1e5. Config keys are snake_case (astromech list algos shows them).
             Set ASTROMECH_DEBUG=1 to see stack traces.
+            Ctrl+C/SIGTERM: train, pbt and eval finish the current update, write checkpoint, logs and summary, exit 3;
+            a second signal aborts at once (130/143). Exit 2: a bad option, config, checkpoint or file. See docs/runs.md.
             """;
 
         public static int Main(string[] args)
