@@ -78,15 +78,25 @@ def kill_resume(cycles, seed):
             if p.poll() is not None or time.time() > deadline:
                 sys.exit(f"cycle {c}: no new checkpoint\n{p.communicate()[0]}")
             time.sleep(0.01)
-        # Half the kills land within 40 ms of a checkpoint (often during the next write or its flush), half later.
-        time.sleep(rng.uniform(0, 0.04) if c % 2 else rng.uniform(0.2, 1.5))
+        # Every third kill lands during the next checkpoint write (as soon as its temp file shows), the others at a random
+        # time up to 1.5 s after a checkpoint (with log rows past it on disk).
+        if c % 3 == 2:
+            deadline = time.time() + 120
+            while not any(f.endswith(".tmp") for f in os.listdir(out)):
+                if p.poll() is not None or time.time() > deadline:
+                    sys.exit(f"cycle {c}: no checkpoint write seen\n{p.communicate()[0]}")
+                time.sleep(0.0005)
+        else:
+            time.sleep(rng.uniform(0, 1.5))
         p.kill()
         p.communicate()
         temps_seen += sum(1 for f in os.listdir(out) if f.endswith(".tmp"))
-        now = checkpoint_steps(out)
+        now = checkpoint_steps(out)  # eval reads the checkpoint in place; the temp files stay for the next start to remove
         if now < 0:
             sys.exit(f"cycle {c}: the checkpoint left by the kill does not read")
-        print(f"cycle {c + 1}: killed, checkpoint at step {now} reads")
+        temps_now = [f for f in os.listdir(out) if f.endswith(".tmp")]
+        print(f"cycle {c + 1}: killed{' during a checkpoint write' if c % 3 == 2 else ''}, checkpoint at step {now} reads"
+              + (f", left {len(temps_now)} temp file(s)" if temps_now else ""))
         last = now
     p = train(out, last + 3000, ["--checkpoint-interval", str(interval)], resume=True)
     log = p.communicate()[0]
