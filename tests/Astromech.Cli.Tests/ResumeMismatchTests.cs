@@ -48,6 +48,14 @@ public class ResumeMismatchTests
     }
 
     [Fact]
+    public void SacWithALearnedTemperatureNamesTheCheckpointsChoiceFirst()
+    {
+        string ckpt = TrainTiny("sac", "Pendulum-v1", "--set", "ent_coef=auto", "--set", "buffer_size=1000");
+        string err = ResumeError("train", "--algo", "sac", "--env", "Pendulum-v1", "--set", "ent_coef=0.1", "--set", "buffer_size=1000", "--resume", ckpt);
+        Assert.Contains("or fixed) True, but this run uses False", err);
+    }
+
+    [Fact]
     public void OtherHiddenLayersNameTheCheckpointsLayersFirst()
     {
         string ckpt = TrainTiny("dqn", "CartPole-v1", "--set", "learning_starts=100", "--set", "hidden=[32]");
