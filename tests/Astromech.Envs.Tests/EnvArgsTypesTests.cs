@@ -36,4 +36,22 @@ public class EnvArgsTypesTests
         Assert.Equal(new[] { "count", "flag", "scale" }, EnvArgs.Describe(env).Select(a => a.Name).ToArray());
         Assert.Equal("2.25", EnvArgs.Describe(env).Single(a => a.Name == "scale").FormattedValue);
     }
+
+    [Fact]
+    public void NonFiniteValuesAndPhysicsAreRefusedNamingTheEnv()
+    {
+        var inner = new ParamEnv();
+        var e = Assert.Throws<ArgumentException>(() => EnvArgs.Apply(inner, new Dictionary<string, string> { ["scale"] = "NaN" }));
+        Assert.Contains("not a finite number", e.Message);
+        Assert.Throws<ArgumentException>(() => EnvArgs.Apply(inner, new Dictionary<string, string> { ["scale"] = "inf" }));
+
+        // A push so large that one Euler step overflows: the step is refused, not passed on as infinities.
+        var cartPole = EnvRegistry.Make("CartPole-v1");
+        EnvArgs.Apply(cartPole, new Dictionary<string, string> { ["force_mag"] = "1e308" });
+        var obs = new float[4];
+        cartPole.Reset(obs, seed: 0);
+        var err = Assert.Throws<InvalidOperationException>(() => cartPole.Step(new float[] { 1 }, obs));
+        Assert.Contains("CartPole-v1", err.Message);
+        Assert.Contains("non-finite observation", err.Message);
+    }
 }

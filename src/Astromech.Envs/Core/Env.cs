@@ -29,7 +29,9 @@ public abstract class Env : IEnv
             OnSeeded();
         }
         _needsReset = false;
-        return ResetCore(obs);
+        var info = ResetCore(obs);
+        CheckFinite(obs, 0f, "reset");
+        return info;
     }
 
     public StepResult Step(ReadOnlySpan<float> action, Span<float> obs)
@@ -41,7 +43,22 @@ public abstract class Env : IEnv
             throw new ArgumentException($"{Name}: action {Space.Format(action)} is not in the action space {ActionSpace}");
         var r = StepCore(action, obs);
         if (r.Terminated || r.Truncated) _needsReset = true;
+        CheckFinite(obs, r.Reward, "step");
         return r;
+    }
+
+    /// <summary>
+    /// A NaN or infinite observation or reward means the env's parameters are impossible (a zero total mass, a
+    /// negative length): refuse it here, naming the env, rather than let it reach an agent's loss or a log as null.
+    /// </summary>
+    private void CheckFinite(ReadOnlySpan<float> obs, double reward, string where)
+    {
+        bool finite = double.IsFinite(reward);
+        for (int i = 0; finite && i < obs.Length; i++) finite = float.IsFinite(obs[i]);
+        if (finite) return;
+        _needsReset = true;
+        throw new InvalidOperationException(
+            $"{Name}: {where} produced a non-finite observation {Space.Format(obs)} or reward {reward}; the env's parameters (--env-arg) are likely impossible for its physics");
     }
 
     /// <summary>

@@ -134,6 +134,8 @@ public static class EnvArgs
         else throw new NotSupportedException($"Env arg '{key}' of {id} has unsupported type {type.Name}");
         if (!ok)
             throw new ArgumentException($"Env arg '{key}' of {id}: cannot parse '{text}' as {TypeName(type)}.", "args");
+        if (value is double dv && !double.IsFinite(dv) || value is float fv && !float.IsFinite(fv))
+            throw new ArgumentException($"Env arg '{key}' of {id}: '{text}' is not a finite number.", "args");
         return value!;
     }
 
