@@ -23,9 +23,9 @@ ext=$([ "$layout" = d4rl ] && echo .hdf5 || echo "")
 cli=${ASTROMECH:-"$root/astromech"}
 seed="${SEED:-0}"
 
-# expert_steps: SAC's training budget; medium_first / medium_step: where the medium run's checks start and how far apart.
+# expert_steps: SAC's training budget (Pendulum: half the zoo's 20k; SAC's evaluations are near −150 from ~6k steps on); medium_first / medium_step: where the medium run's checks start and how far apart.
 case "$env_id" in
-  Pendulum-v1)          expert_steps=20000;   medium_first=1000;  medium_step=500;   episodes=${EPISODES:-100}; sac=() ;;
+  Pendulum-v1)          expert_steps=10000;   medium_first=1000;  medium_step=500;   episodes=${EPISODES:-100}; sac=() ;;
   InvertedPendulum-v5)  expert_steps=20000;   medium_first=1000;  medium_step=500;   episodes=${EPISODES:-50};  sac=(--set learning_rate=1e-3) ;;
   HalfCheetah-v5)       expert_steps=1000000; medium_first=20000; medium_step=10000; episodes=${EPISODES:-100}; sac=() ;;
   *) echo "make-datasets: no budget for $env_id (Pendulum-v1, InvertedPendulum-v5, HalfCheetah-v5)" >&2; exit 2 ;;
@@ -46,8 +46,12 @@ record() { # NAME then record flags
 }
 
 # 1. expert
-if [ ! -f "$out/expert-run/checkpoint.ckpt" ]; then
-  $cli train --algo sac --env "$env_id" --steps "$expert_steps" --seed "$seed" --out "$out/expert-run" --no-progress "${sac[@]}" >>"$log" 2>&1
+# (checkpoints every 2000 steps: a run that was stopped is resumed where its last checkpoint left it)
+if [ ! -f "$out/expert-run/summary.json" ]; then
+  resume=()
+  [ -f "$out/expert-run/checkpoint.ckpt" ] && resume=(--resume "$out/expert-run/checkpoint.ckpt")
+  $cli train --algo sac --env "$env_id" --steps "$expert_steps" --seed "$seed" --out "$out/expert-run" --no-progress \
+    --checkpoint-interval 2000 "${resume[@]}" "${sac[@]}" >>"$log" 2>&1
 fi
 expert_return=$(evaluate "$out/expert-run/checkpoint.ckpt")
 echo "expert SAC after $expert_steps steps: eval mean return $expert_return"

@@ -251,9 +251,11 @@ public static class DatasetFile
         }
         episodes.Sort((x, y) => x.Index.CompareTo(y.Index));
 
-        OfflineDatasetBuilder? builder = null;
-        bool integerActions = false;
-        HashSet<string>? infoKeys = null;
+        if (episodes.Count == 0) throw new DatasetFileException(file, null, null, "a Minari file with no episode_{i} groups");
+
+        // First every episode is read and checked, then the rows are laid out: infos that not every episode has cannot
+        // be rows of the whole dataset, so only the keys all episodes share are kept.
+        var read = new List<(NumericArray Obs, NumericArray Act, NumericArray Rew, NumericArray Term, NumericArray Trunc, Dictionary<string, NumericArray> Infos)>();
         foreach (var (idx, g) in episodes)
         {
             string ep = $"episode_{idx}";
@@ -280,36 +282,30 @@ public static class DatasetFile
             for (int i = 0; i < steps - 1; i++)
                 if (term.Flag(i) || trunc.Flag(i))
                     throw new DatasetFileException(file, term.Flag(i) ? term.Key : trunc.Key, i, $"ends the episode at step {i} of {steps}; a Minari episode ends only at its last step");
+            if (read.Count > 0)
+            {
+                if (obs.Width != read[0].Obs.Width) throw new DatasetFileException(file, obs.Key, null, $"has {obs.Width} floats per observation but {read[0].Obs.Key} has {read[0].Obs.Width}");
+                if (act.Width != read[0].Act.Width) throw new DatasetFileException(file, act.Key, null, $"has {act.Width} floats per action but {read[0].Act.Key} has {read[0].Act.Width}");
+            }
             var infos = g.LinkExists("infos") && g.Get("infos") is IH5Group ? ReadInfoGroup(g, file, "infos", steps, ep, allowOneMore: true) : new();
-
-            if (builder is null)
-            {
-                builder = new OfflineDatasetBuilder(obs.Width, act.Width);
-                integerActions = act.Integer;
-                infoKeys = infos.Keys.ToHashSet();
-            }
-            else
-            {
-                if (obs.Width != builder.ObservationSize) throw new DatasetFileException(file, obs.Key, null, $"has {obs.Width} floats per observation but earlier episodes have {builder.ObservationSize}");
-                if (act.Width != builder.ActionSize) throw new DatasetFileException(file, act.Key, null, $"has {act.Width} floats per action but earlier episodes have {builder.ActionSize}");
-                infoKeys!.IntersectWith(infos.Keys);
-            }
-            int ow = obs.Width, aw = act.Width;
+            read.Add((obs, act, rew, term, trunc, infos));
+        }
+        var shared = read[0].Infos.Keys.Where(k => read.All(r => r.Infos.TryGetValue(k, out var v) && v.Width == read[0].Infos[k].Width)).ToList();
+        int ow = read[0].Obs.Width, aw = read[0].Act.Width;
+        var builder = new OfflineDatasetBuilder(ow, aw) { IntegerActions = read[0].Act.Integer };
+        foreach (var (obs, act, rew, term, trunc, infos) in read)
+        {
+            long steps = act.Rows;
             for (int i = 0; i < steps; i++)
             {
                 bool last = i == steps - 1;
                 bool terminal = term.Flag(i);
                 builder.Add(obs.Values.AsSpan(i * ow, ow), act.Values.AsSpan(i * aw, aw), rew.Values[i], terminal,
                     trunc.Flag(i) || (last && !terminal), obs.Values.AsSpan((i + 1) * ow, ow));
-                foreach (var (key, info) in infos) builder.AddInfo(key, info.Values.AsSpan(i * info.Width, info.Width));
+                foreach (var key in shared) builder.AddInfo(key, infos[key].Values.AsSpan(i * infos[key].Width, infos[key].Width));
             }
         }
-        if (builder is null) throw new DatasetFileException(file, null, null, "a Minari file with no episode_{i} groups");
-        // Infos only some episodes carry cannot be rows of the whole dataset: keep the keys every episode has.
         var built = builder.Build();
-        foreach (var key in built.Infos.Keys.ToList())
-            if (!infoKeys!.Contains(key)) built.Infos.Remove(key);
-        built.IntegerActions = integerActions;
         ReadAttributes(h5, built.Metadata);
         string json = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!, MinariMetadataName);
         if (System.IO.Path.GetFileName(file) == MinariFileName && File.Exists(json)) ReadMetadataJson(json, built.Metadata);

@@ -147,6 +147,24 @@ public class DatasetFileTests : IClassFixture<ReferenceFiles>
     }
 
     [Fact]
+    public void MinariInfosOnlySomeEpisodesHaveAreLeftOut()
+    {
+        var d = DatasetFile.Read(_ref["minari-partial-infos"]);
+        Assert.Equal(8, d.Count);
+        Assert.True(d.Infos.ContainsKey("qpos"));
+        Assert.False(d.Infos.ContainsKey("qvel"));
+    }
+
+    [Fact]
+    public void MinariEpisodeEndingBeforeItsLastStepIsAnErrorNamingEpisodeAndStep()
+    {
+        var e = Assert.Throws<DatasetFileException>(() => DatasetFile.Read(_ref["minari-early-end"]));
+        Assert.Equal("episode_0/terminations", e.Key);
+        Assert.Equal(1, e.Row);
+        Assert.Contains("main_data.hdf5", e.Message);
+    }
+
+    [Fact]
     public void OwnD4rlFilesRoundTripExactly()
     {
         var original = Recorded(integerActions: false);
