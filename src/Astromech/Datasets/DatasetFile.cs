@@ -157,9 +157,7 @@ public static class DatasetFile
         // Which rows of the file become rows of the dataset, and which close their episode as a timeout.
         var keep = new List<int>((int)n);
         var closes = new List<bool>((int)n);
-        if (next is not null)
-            for (int i = 0; i < n; i++) { keep.Add(i); closes.Add(time.Flag(i)); }
-        else
+        if (next is null)
             for (int i = 0; i < n - 1; i++)
             {
                 if (time.Flag(i)) { if (keep.Count > 0 && keep[^1] == i - 1) closes[^1] = !term.Flag(i - 1); continue; }
@@ -168,6 +166,15 @@ public static class DatasetFile
             }
         if (next is null && keep.Count > 0 && keep[^1] == n - 2 && !term.Flag((int)n - 2)) closes[^1] = true; // the dropped last row
         int rows = keep.Count;
+        if (next is not null)
+        {
+            // Every row kept as stored: the arrays read are the dataset's (no second copy of a large file in memory).
+            var all = new OfflineDataset(obs.Width, act.Width, obs.Values, act.Values, rew.Values,
+                Flags(term), Flags(time), next.Values) { IntegerActions = act.Integer };
+            foreach (var (key, info) in infos) all.Infos[key] = info.Values;
+            ReadD4rlMetadata(h5, all);
+            return all;
+        }
         if (rows == 0) throw new DatasetFileException(file, "observations", null, $"no usable rows: {n} row(s), and without 'next_observations' the last row of the file and every timeout row are dropped");
 
         int ow = obs.Width, aw = act.Width;
@@ -181,7 +188,7 @@ public static class DatasetFile
         {
             int i = keep[j];
             Array.Copy(obs.Values, (long)i * ow, o, (long)j * ow, ow);
-            Array.Copy(next?.Values ?? obs.Values, (long)(next is null ? i + 1 : i) * ow, o2, (long)j * ow, ow);
+            Array.Copy(obs.Values, (long)(i + 1) * ow, o2, (long)j * ow, ow);
             Array.Copy(act.Values, (long)i * aw, a2, (long)j * aw, aw);
             r[j] = rew.Values[i];
             t[j] = term.Flag(i);
@@ -194,10 +201,22 @@ public static class DatasetFile
             for (int j = 0; j < rows; j++) Array.Copy(info.Values, (long)keep[j] * info.Width, v, (long)j * info.Width, info.Width);
             d.Infos[key] = v;
         }
+        ReadD4rlMetadata(h5, d);
+        d.Metadata["next_observations"] = "derived (qlearning_dataset rule: timeout rows and the last row dropped)";
+        return d;
+    }
+
+    private static bool[] Flags(NumericArray a)
+    {
+        var f = new bool[a.Rows];
+        for (int i = 0; i < f.Length; i++) f[i] = a.Values[i] != 0f;
+        return f;
+    }
+
+    private static void ReadD4rlMetadata(NativeFile h5, OfflineDataset d)
+    {
         if (h5.LinkExists("metadata") && h5.Get("metadata") is IH5Group meta) ReadMetadataGroup(meta, "", d.Metadata);
         ReadAttributes(h5, d.Metadata);
-        if (next is null) d.Metadata["next_observations"] = "derived (qlearning_dataset rule: timeout rows and the last row dropped)";
-        return d;
     }
 
     private static H5File BuildD4rl(OfflineDataset data)
