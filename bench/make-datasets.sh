@@ -2,7 +2,9 @@
 # Makes D4RL's quality levels for one env with the astromech CLI alone (nothing is downloaded):
 #   random         uniform random actions
 #   expert         a SAC policy trained to the env's usual budget, acting deterministically
-#   medium         a second SAC run (another seed) stopped at the first evaluation ≥ random + (expert − random)/3,
+#   medium         a second SAC run (another seed) evaluated as it trains until it reaches random + (expert − random)/3
+#                  (retrying in finer steps from the previous checkpoint when one step jumps past halfway); the
+#                  evaluated checkpoint nearest that target is the medium policy,
 #                  i.e. about a third of the way from random to expert return (D4RL's "medium": a policy trained to
 #                  about a third of expert performance), acting deterministically
 #   medium-replay  that medium run's whole SAC replay (every step it took until it was stopped)
@@ -62,23 +64,50 @@ random_return=$(jq -r 'select(.name == "random") | .return_mean' "$out/datasets.
 target=$(jq -n --argjson r "$random_return" --argjson e "$expert_return" '$r + ($e - $r) / 3')
 echo "medium target: random $random_return + (expert $expert_return − random)/3 = $target"
 
-# 3. medium: another seed, extended in steps of medium_step until an evaluation reaches the target
+# 3. medium: another seed, extended in steps of medium_step and evaluated after each, until an evaluation reaches the
+# target; the medium policy is the evaluated checkpoint whose return was nearest the target. SAC can jump far past it
+# within one step (Pendulum: −1120 to −333 in 500 steps), so an evaluation beyond halfway from random to expert goes
+# back to the previous checkpoint and advances in fifths of the step, down to steps of 20. The retry does not retrace
+# the first path (each resume starts a fresh episode, so the env steps differ); it gives more, closer chances. Each
+# resume's cut episode shows in the medium-replay data as an episode ended by a timeout there.
+rm -rf "$out/medium-run"
 steps=$medium_first
 medium_seed=$((seed + 1))
+ceiling=$(jq -n --argjson r "$random_return" --argjson e "$expert_return" '$r + ($e - $r) / 2')
 $cli train --algo sac --env "$env_id" --steps "$steps" --seed "$medium_seed" --out "$out/medium-run" --no-progress --eval-interval 0 "${sac[@]}" >>"$log" 2>&1
+prev_steps=0
+best_gap=""
 while true; do
   medium_return=$(evaluate "$out/medium-run/checkpoint.ckpt")
   echo "medium run at $steps steps: eval mean return $medium_return"
-  if jq -ne --argjson m "$medium_return" --argjson t "$target" '$m >= $t' >/dev/null || [ "$steps" -ge "$expert_steps" ]; then break; fi
+  gap=$(jq -n --argjson m "$medium_return" --argjson t "$target" '($m - $t) | fabs')
+  if [ -z "$best_gap" ] || jq -ne --argjson g "$gap" --argjson b "$best_gap" '$g < $b' >/dev/null; then
+    best_gap=$gap; best_steps=$steps; best_return=$medium_return
+    cp "$out/medium-run/checkpoint.ckpt" "$out/medium-run/checkpoint.medium.ckpt"
+  fi
+  if jq -ne --argjson m "$medium_return" --argjson t "$target" '$m >= $t' >/dev/null || [ "$steps" -ge "$expert_steps" ]; then
+    if [ "$prev_steps" -gt 0 ] && [ "$medium_step" -ge 100 ] && jq -ne --argjson m "$medium_return" --argjson c "$ceiling" '$m > $c' >/dev/null; then
+      medium_step=$((medium_step / 5))
+      echo "  past halfway ($ceiling): back to $prev_steps steps, now in steps of $medium_step"
+      cp "$out/medium-run/checkpoint.prev.ckpt" "$out/medium-run/checkpoint.ckpt"
+      steps=$prev_steps
+    else
+      break
+    fi
+  else
+    cp "$out/medium-run/checkpoint.ckpt" "$out/medium-run/checkpoint.prev.ckpt"
+    prev_steps=$steps
+  fi
   steps=$((steps + medium_step))
   $cli train --algo sac --env "$env_id" --steps "$steps" --seed "$medium_seed" --out "$out/medium-run" --no-progress --eval-interval 0 \
     --resume "$out/medium-run/checkpoint.ckpt" "${sac[@]}" >>"$log" 2>&1
 done
-echo "medium policy: $steps steps, eval mean return $medium_return (target $target)"
+steps=$best_steps; medium_return=$best_return
+echo "medium policy: the checkpoint at $steps steps, eval mean return $medium_return (target $target)"
 
 # 4. the datasets of the trained policies
-record medium --checkpoint "$out/medium-run/checkpoint.ckpt" --episodes "$episodes"
-record medium-replay --from-replay "$out/medium-run/checkpoint.ckpt"
+record medium --checkpoint "$out/medium-run/checkpoint.medium.ckpt" --episodes "$episodes"
+record medium-replay --from-replay "$out/medium-run/checkpoint.medium.ckpt"
 record expert --checkpoint "$out/expert-run/checkpoint.ckpt" --episodes "$episodes"
 $cli dataset concat "$out/medium$ext" "$out/expert$ext" --layout "$layout" --out "$out/medium-expert$ext" >>"$log" 2>&1
 $cli dataset info "$out/medium-expert$ext" --env "$env_id" | jq -c '{name: "medium-expert", episodes, steps, return_mean, return_std, return_min, return_max, d4rl_normalized_score_mean, policy}' | tee -a "$out/datasets.jsonl"
