@@ -311,20 +311,39 @@ public static class DatasetFile
         }
         var shared = read[0].Infos.Keys.Where(k => read.All(r => r.Infos.TryGetValue(k, out var v) && v.Width == read[0].Infos[k].Width)).ToList();
         int ow = read[0].Obs.Width, aw = read[0].Act.Width;
-        var builder = new OfflineDatasetBuilder(ow, aw) { IntegerActions = read[0].Act.Integer };
+        // Rows laid out straight into the dataset's arrays (episode after episode), without per-value list growth.
+        long total = read.Sum(r => r.Act.Rows);
+        if (total > int.MaxValue) throw new DatasetFileException(file, null, null, $"{total} steps are more rows than one dataset holds");
+        int rows = (int)total;
+        var o = new float[(long)rows * ow];
+        var o2 = new float[(long)rows * ow];
+        var a2 = new float[(long)rows * aw];
+        var rw = new float[rows];
+        var tm = new bool[rows];
+        var to = new bool[rows];
+        var inf = shared.ToDictionary(k => k, k => new float[(long)rows * read[0].Infos[k].Width]);
+        int row = 0;
         foreach (var (obs, act, rew, term, trunc, infos) in read)
         {
-            long steps = act.Rows;
+            int steps = (int)act.Rows;
+            Array.Copy(obs.Values, 0, o, (long)row * ow, (long)steps * ow);
+            Array.Copy(obs.Values, ow, o2, (long)row * ow, (long)steps * ow);
+            Array.Copy(act.Values, 0, a2, (long)row * aw, (long)steps * aw);
+            Array.Copy(rew.Values, 0, rw, row, steps);
             for (int i = 0; i < steps; i++)
             {
-                bool last = i == steps - 1;
-                bool terminal = term.Flag(i);
-                builder.Add(obs.Values.AsSpan(i * ow, ow), act.Values.AsSpan(i * aw, aw), rew.Values[i], terminal,
-                    trunc.Flag(i) || (last && !terminal), obs.Values.AsSpan((i + 1) * ow, ow));
-                foreach (var key in shared) builder.AddInfo(key, infos[key].Values.AsSpan(i * infos[key].Width, infos[key].Width));
+                tm[row + i] = term.Flag(i);
+                to[row + i] = trunc.Flag(i) || (i == steps - 1 && !tm[row + i]);
             }
+            foreach (var key in shared)
+            {
+                int w = infos[key].Width;
+                Array.Copy(infos[key].Values, 0, inf[key], (long)row * w, (long)steps * w); // the first T rows of T or T+1
+            }
+            row += steps;
         }
-        var built = builder.Build();
+        var built = new OfflineDataset(ow, aw, o, a2, rw, tm, to, o2) { IntegerActions = read[0].Act.Integer };
+        foreach (var (k, v) in inf) built.Infos[k] = v;
         ReadAttributes(h5, built.Metadata);
         string json = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!, MinariMetadataName);
         if (System.IO.Path.GetFileName(file) == MinariFileName && File.Exists(json)) ReadMetadataJson(json, built.Metadata);
