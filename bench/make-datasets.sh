@@ -7,7 +7,7 @@
 #                  evaluated checkpoint nearest that target is the medium policy,
 #                  i.e. about a third of the way from random to expert return (D4RL's "medium": a policy trained to
 #                  about a third of expert performance), acting deterministically
-#   medium-replay  that medium run's whole SAC replay (every step it took until it was stopped)
+#   medium-replay  the SAC replay in that checkpoint (every step the medium run took up to it)
 #   medium-expert  medium then expert, concatenated
 # Every dataset is checked against the env (dataset info --env) and its statistics are collected in
 # OUT/datasets.jsonl (one JSON line per dataset) and OUT/datasets.md (a table).
