@@ -92,7 +92,12 @@ public static class DatasetFile
         var metadata = MinariMetadata(data);
         var minari = BuildMinari(data, metadata);
         AtomicFile.Write(file, s => minari.Write(s));
-        if (!isFile) AtomicFile.WriteAllText(System.IO.Path.Combine(path, "data", MinariMetadataName), metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (!isFile)
+            AtomicFile.WriteAllText(System.IO.Path.Combine(path, "data", MinariMetadataName), metadata.ToJsonString(new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // quotes inside the space strings stay readable
+            }));
     }
 
     // ---------------------------------------------------------------- opening and detecting
@@ -226,8 +231,8 @@ public static class DatasetFile
             ["observations"] = Matrix(data.Observations, data.Count, data.ObservationSize),
             ["actions"] = ActionsDataset(data),
             ["rewards"] = Vector(data.Rewards),
-            ["terminals"] = Vector(data.Terminals),
-            ["timeouts"] = Vector(data.Timeouts),
+            ["terminals"] = Vector(H5Bools(data.Terminals)),
+            ["timeouts"] = Vector(H5Bools(data.Timeouts)),
             ["next_observations"] = Matrix(data.NextObservations, data.Count, data.ObservationSize),
         };
         if (data.Infos.Count > 0)
@@ -375,8 +380,8 @@ public static class DatasetFile
                 ["observations"] = Matrix(obs, steps + 1, ow),
                 ["actions"] = ActionsDataset(data, start, steps),
                 ["rewards"] = Vector(data.Rewards.AsSpan(start, steps).ToArray().Select(x => (double)x).ToArray()),
-                ["terminations"] = Vector(data.Terminals.AsSpan(start, steps).ToArray()),
-                ["truncations"] = Vector(data.Timeouts.AsSpan(start, steps).ToArray().Select((x, k) => x && !data.Terminals[start + k]).ToArray()),
+                ["terminations"] = Vector(H5Bools(data.Terminals.AsSpan(start, steps).ToArray())),
+                ["truncations"] = Vector(H5Bools(data.Timeouts.AsSpan(start, steps).ToArray().Select((x, k) => x && !data.Terminals[start + k]).ToArray())),
                 Attributes = new() { ["id"] = (long)e, ["total_steps"] = (long)steps },
             };
             var infos = new H5Group();
@@ -616,6 +621,16 @@ public static class DatasetFile
     }
 
     // ---------------------------------------------------------------- writing helpers
+
+    /// <summary>
+    /// h5py stores numpy's bool as an HDF5 enum over int8 with members FALSE = 0 and TRUE = 1; PureHDF writes a C# enum
+    /// as such an enum, so flags written this way read back in Python as bool arrays (a bool[] would arrive as uint8).
+    /// The base is unsigned because PureHDF 2.2.0's enum writer casts every value to byte (an sbyte enum throws);
+    /// h5py still maps it to bool (tested).
+    /// </summary>
+    private enum H5Bool : byte { FALSE = 0, TRUE = 1 }
+
+    private static H5Bool[] H5Bools(bool[] flags) => flags.Select(f => f ? H5Bool.TRUE : H5Bool.FALSE).ToArray();
 
     private static H5DatasetCreation Gzip() => new(Filters: new List<H5Filter> { new(DeflateFilter.Id, new() { [DeflateFilter.COMPRESSION_LEVEL] = 1 }) });
 
