@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
-using Astromech.Agents;
 using Astromech.Envs.Registry;
 using Astromech.Training;
-using Astromech.Training.Checkpoints;
-using Astromech.Training.Config;
 
 namespace Astromech.Cli.Commands;
 
@@ -14,24 +11,12 @@ internal static class EvalCommand
     {
         var a = CliArgs.Parse(argv, "eval", new[] { "episodes", "seed", "env-arg", "torch-threads" });
         if (a.Positional.Count != 1) throw new CliException("eval: give exactly one checkpoint path (astromech eval runs/.../checkpoint.ckpt)");
-        var ckpt = CheckpointFile.Read(a.Positional[0]);
-        var meta = ckpt.GetJsonNode("trainer/meta");
-        var algo = Algorithms.Get((string)meta["algo"]!);
-        string envId = (string)meta["env"]!;
-        var envArgs = new Dictionary<string, string>();
-        if (meta["env_args"] is JsonObject saved)
-            foreach (var (k, v) in saved) envArgs[k] = (string)v!;
-        foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
-        // A kickstarted student is evaluated on its own: its teachers are not needed (nor must their files still exist).
-        var config = Astromech.Agents.Kickstarting.Teacher.WithoutTeachers(ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject()));
         int episodes = a.GetInt("episodes", 1) ?? 100;
         int seed = a.GetInt("seed") ?? 12345;
 
         TorchSetup.Configure(a.TorchThreads);
-        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
-        using var agent = algo.Create(config, obsSpace, actSpace, seed);
-        agent.Load(ckpt);
-        long steps = (long)meta["env_steps"]!;
+        using var loaded = CheckpointAgent.Load(a.Positional[0], a.Pairs("env-arg"), seed);
+        var (agent, algo, envId, envArgs, steps) = loaded;
         // SIGINT/SIGTERM: the episodes finished so far are reported (with "stopped": true), exit 3.
         using var signals = new StopSignals("eval");
         Console.Error.WriteLine($"eval: {episodes} deterministic episodes of {algo.Name} on {envId} from step {steps:N0}");

@@ -20,7 +20,7 @@ namespace Astromech.Agents.Sac;
 /// Ornstein-Uhlenbeck, reset per episode) is added to the [−1, 1] action before clipping, as SB3 does.
 /// Acting samples with the agent's own <see cref="Rng"/>, so a single-threaded seeded run is repeatable.
 /// </summary>
-public sealed class SacAgent : IStreamAgent
+public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
 {
     private const string Prefix = "sac";
     private readonly SacConfig _cfg;
@@ -209,6 +209,16 @@ public sealed class SacAgent : IStreamAgent
             Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
         })
         .Blob("replay", _replay.Save, _replay.Load);
+
+    // IReplayExport: `dataset record --from-replay` turns this run's replay into a dataset (D4RL's medium-replay).
+    TransitionReplay Astromech.Datasets.IReplayExport.ExportedReplay => _replay;
+    int Astromech.Datasets.IReplayExport.ReplayCopies => _cfg.NumEnvs;
+
+    /// <summary>Replay holds the policy's [−1, 1] action; the env saw it mapped affinely onto the Box.</summary>
+    void Astromech.Datasets.IReplayExport.ToEnvAction(ReadOnlySpan<float> stored, Span<float> envAction)
+    {
+        for (int j = 0; j < _actSize; j++) envAction[j] = _low[j] + (stored[j] + 1f) * 0.5f * (_high[j] - _low[j]);
+    }
 
     public void Dispose() => _learner.Dispose();
 }
