@@ -28,11 +28,11 @@ internal static class EvalCommand
         int seed = a.GetInt("seed") ?? 12345;
 
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
-        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
+        var (obsSpace, actSpace) = TrainCommand.Spaces(algo, config, envId, envArgs);
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
         agent.Load(ckpt);
         long steps = (long)meta["env_steps"]!;
-        var r = Evaluator.Run(agent, () => EnvRegistry.Make(envId, envArgs), episodes, seed, new Progress(steps, steps));
+        var r = Evaluator.Run(agent, () => algo.MakeEnv(config, envId, envArgs), episodes, seed, new Progress(steps, steps));
         var outJson = new JsonObject
         {
             ["algo"] = algo.Name,

@@ -139,7 +139,7 @@ internal static class MetaTasks
             "RL2's random MDPs: 10 states, 5 actions, horizon 10, rewards N(mu, 1) with mu ~ N(1, 1), transitions ~ flat Dirichlet per task."));
         EnvRegistry.Register(new EnvSpec("TabularMdp-S5-A2", () => new TabularMdp(5, 2, 10), null, null,
             "Small random MDPs as TabularMdp-S10-A5 (5 states, 2 actions, horizon 10), for fast checks."));
-        EnvRegistry.Register(new EnvSpec("PointNav2D-v0", () => new PointNavigation(), null, null,
-            "MAML's 2D navigation: reach a goal ~ U[-0.5, 0.5]^2 from the origin with steps in [-0.1, 0.1]^2; reward -distance; 100 steps."));
+        EnvRegistry.Register(new EnvSpec("PointNav2D-v0", () => new Astromech.Envs.Wrappers.ClipAction(new PointNavigation()), null, null,
+            "MAML's 2D navigation: reach a goal ~ U[-0.5, 0.5]^2 from the origin with steps clipped to [-0.1, 0.1]^2; reward -distance; 100 steps."));
     }
 }
