@@ -19,6 +19,8 @@ namespace Astromech.Cli
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
               astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
+              astromech meta eval CHECKPOINT [--family ENV_ID] [--tasks N] [--trial-episodes N] [--seed S] [--out DIR] [--deterministic]
+              astromech meta baselines --family ENV_ID --trial-episodes N [--tasks N] [--seed S] [--out DIR]
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
               astromech node --role replay|learner|actor --algo apex|r2d2|impala --env ENV_ID [--seeds HOST:PORT,... | --discovery kubernetes-api:SERVICE[:PORT_NAME]] [--host H] [--port P]
@@ -56,7 +58,8 @@ namespace Astromech.Cli
                     "bench" => BenchCommand.Run(rest),
                     "node" => NodeCommand.Run(rest),
                     "cluster" => ClusterCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, staleness, env, bench, node, cluster (astromech --help)"),
+                    "meta" => MetaCommand.Run(rest),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, meta, staleness, env, bench, node, cluster (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

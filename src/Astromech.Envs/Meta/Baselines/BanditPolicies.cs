@@ -100,20 +100,30 @@ public sealed class EpsilonGreedyBandit : BanditPolicy
 /// <summary>
 /// UCB1 (Auer, Cesa-Bianchi & Fischer 2002): pull every arm once, then the arm maximizing x̄ᵢ + c·√(2 ln t / nᵢ), t the
 /// pulls so far; c = 1 is the published rule, other c scale its bonus (RL²'s comparison tunes it).
+/// <para>With <c>pseudoCount</c> every arm starts with one imaginary half-success (the Beta(1, 1) prior's mean): the score
+/// is (sᵢ + 1)/(nᵢ + 2) + c·√(2 ln(t + k) / (nᵢ + 1)), so no arm has to be tried first. This is our variant, not Auer et
+/// al.'s; it exists because textbook UCB1 spends the first k pulls on trying each arm, which at n = k is a random trial.</para>
 /// </summary>
 public sealed class Ucb1Bandit : BanditPolicy
 {
-    public Ucb1Bandit(int arms, double c = 1.0) : base(arms)
+    public Ucb1Bandit(int arms, double c = 1.0, bool pseudoCount = false) : base(arms)
     {
         if (!(c >= 0)) throw new ArgumentOutOfRangeException(nameof(c), c, "the UCB1 coefficient must be >= 0");
         C = c;
+        PseudoCount = pseudoCount;
     }
 
     public double C { get; }
-    public override string Name => C == 1.0 ? "ucb1" : $"ucb1(c={C:0.###})";
+    public bool PseudoCount { get; }
+    public override string Name => (PseudoCount ? "ucb1-prior" : "ucb1") + (C == 1.0 ? "" : $"(c={C:0.###})");
 
     public override int Act(ReadOnlySpan<float> obs, Random rng)
     {
+        if (PseudoCount)
+        {
+            double logTk = Math.Log(Total + Arms);
+            return ArgMax(i => (Sums[i] + 1) / (Pulls[i] + 2) + C * Math.Sqrt(2 * logTk / (Pulls[i] + 1)), rng);
+        }
         for (int i = 0; i < Arms; i++) if (Pulls[i] == 0) return ArgMax(j => Pulls[j] == 0 ? 1 : 0, rng);
         double logT = Math.Log(Total);
         return ArgMax(i => Sums[i] / Pulls[i] + C * Math.Sqrt(2 * logT / Pulls[i]), rng);

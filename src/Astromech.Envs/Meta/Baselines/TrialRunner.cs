@@ -41,6 +41,34 @@ public static class TrialRunner
         return results;
     }
 
+    /// <summary>
+    /// The baselines with one parameter worth tuning, with the grid to tune it on: UCB1's coefficient c and ε of
+    /// ε-greedy for bandits, ε for tabular MDPs. Empty for other families.
+    /// </summary>
+    public static IReadOnlyList<(string Label, double[] Grid, Func<double, ITrialPolicy> Make)> TunableFor(IEnv familyEnv)
+    {
+        var env = familyEnv is Wrappers.Wrapper w ? w.Unwrapped : familyEnv;
+        double[] eps = { 0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3 };
+        switch (env)
+        {
+            case BernoulliBandit b:
+                int k = b.Arms;
+                return new (string, double[], Func<double, ITrialPolicy>)[]
+                {
+                    ("ucb1", new[] { 0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0 }, c => new Ucb1Bandit(k, c)),
+                    ("ucb1-prior", new[] { 0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0 }, c => new Ucb1Bandit(k, c, pseudoCount: true)),
+                    ("epsilon-greedy", eps, e => new EpsilonGreedyBandit(k, e)),
+                };
+            case TabularMdp m:
+                return new (string, double[], Func<double, ITrialPolicy>)[]
+                {
+                    ("epsilon-greedy", eps, e => new EpsilonGreedyMdpPolicy(m.States, m.ActionCount, m.Horizon, e)),
+                };
+            default:
+                return Array.Empty<(string, double[], Func<double, ITrialPolicy>)>();
+        }
+    }
+
     /// <summary>The baselines for a family's env: bandits (Bernoulli) or tabular MDPs; empty for others.</summary>
     public static IReadOnlyList<Func<ITrialPolicy>> BaselinesFor(IEnv familyEnv, int seed)
     {

@@ -135,7 +135,8 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent, 
     /// <summary>
     /// Acts on rows that are not the training rows, whatever their number: sampled (<paramref name="deterministic"/> false)
     /// or the mode, with the evaluation state (reset by <see cref="OnEpisodeStart"/>), leaving the rollout, the training
-    /// state and the observation statistics alone. Meta-evaluation samples held-out trials this way.
+    /// state and the observation statistics alone (sampling draws from the agent's RNG). Meta-evaluation samples held-out
+    /// trials this way.
     /// </summary>
     public void ActHeldOut(ReadOnlySpan<float> observations, Span<float> actions, bool deterministic)
     {

@@ -16,7 +16,7 @@ namespace Astromech.Agents.Rl2;
 /// inputs (previous action, reward, done flag) and makes the trial the episode the agent resets its core after. This
 /// class hands everything to the inner learner, which runs under the name "rl2" (errors, checkpoint sections).
 /// </summary>
-public sealed class Rl2Agent : IStreamAgent, IActorCriticAgent
+public sealed class Rl2Agent : IStreamAgent, IActorCriticAgent, IHeldOutActor
 {
     private readonly IStreamAgent _inner;
 
