@@ -181,3 +181,26 @@ public class Rl2TaskFamilyTests
         Assert.Equal(-Math.Sqrt(0.2 * 0.2 + 0.5 * 0.5), r.Reward, 6);
     }
 }
+
+public class Rl2PhysicsFamilyTests
+{
+    [Fact]
+    public void PhysicsTasksSetTheEnvArgsAndTrialsHoldThem()
+    {
+        using var env = EnvRegistry.Make("CartPoleRandomPhysics-v0");
+        var family = ((Astromech.Envs.Wrappers.Wrapper)env).Find<PhysicsTaskFamily>()!;
+        var task = family.SampleTask(new Rng(1));
+        Assert.InRange(task[2], 0.25, 1.0);
+        family.SetTask(task);
+        var cart = (Astromech.Envs.ClassicControl.CartPole)((Astromech.Envs.Wrappers.Wrapper)env).Unwrapped;
+        Assert.Equal(task[1], cart.MassPole, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => family.SetTask(new[] { 1.0, 0.1, 3.0 }));
+        using var trials = new TrialWrapper(EnvRegistry.Make("PendulumRandomPhysics-v0"), 2);
+        trials.Reset(seed: 4);
+        var held = trials.Task!;
+        int steps = 0;
+        while (!trials.Step(new float[] { 0f }).Result.Done) steps++;
+        Assert.Equal(399, steps); // two 200-step episodes, the last step ends the trial
+        Assert.Equal(held, trials.Task);
+    }
+}

@@ -80,8 +80,13 @@ internal static class MetaCommand
         string outDir = a.Get("out") ?? (a.Positional.Count == 1 ? Path.GetDirectoryName(Path.GetFullPath(a.Positional[0]))! : Path.Combine("runs", $"meta-{family}-n{trialEpisodes}"));
         Directory.CreateDirectory(outDir);
         Console.WriteLine($"{family}, trials of {trialEpisodes} episodes, {tasks} held-out tasks (seed {seed}){(agent is null ? "" : $", agent trained {agentSteps:N0} env steps")}");
-        Console.WriteLine($"{"method",-22} {"trial return",12} {"± s.e.",8} {"seconds",8}");
-        foreach (var (r, s) in rows) Console.WriteLine($"{r.Name,-22} {r.Mean,12:F3} {r.StandardError,8:F3} {s,8:F1}{(r.Policy is null ? "" : $"  ({r.Policy}, chosen on held-apart tuning tasks)")}");
+        // Bernoulli bandits: cumulative regret against always pulling the best arm, n·max p − trial return (Wang et al.'s measure).
+        bool bandit;
+        using (var probe = MakeTrials()) bandit = probe.Inner is BernoulliBandit || (probe.Inner as Astromech.Envs.Wrappers.Wrapper)?.Unwrapped is BernoulliBandit;
+        double Regret(TrialReturns r) => bandit ? Enumerable.Range(0, r.Tasks).Average(i => trialEpisodes * heldOut[i].Max() - r.Returns[i].Sum()) : double.NaN;
+        Console.WriteLine($"{"method",-22} {"trial return",12} {"± s.e.",8} {(bandit ? "regret" : ""),8} {"seconds",8}");
+        foreach (var (r, s) in rows)
+            Console.WriteLine($"{r.Name,-22} {r.Mean,12:F3} {r.StandardError,8:F3} {(bandit ? Regret(r).ToString("F3", CultureInfo.InvariantCulture) : ""),8} {s,8:F1}{(r.Policy is null ? "" : $"  ({r.Policy}, chosen on held-apart tuning tasks)")}");
 
         var json = new JsonObject
         {
@@ -90,7 +95,7 @@ internal static class MetaCommand
             ["sampled"] = agent is null ? null : !a.Flag("deterministic"),
             ["methods"] = new JsonArray(rows.Select(x => (JsonNode)new JsonObject
             {
-                ["name"] = x.R.Name, ["policy"] = x.R.Policy, ["parameter"] = x.R.Parameter, ["mean_trial_return"] = x.R.Mean, ["standard_error"] = x.R.StandardError, ["seconds"] = Math.Round(x.Seconds, 2),
+                ["name"] = x.R.Name, ["policy"] = x.R.Policy, ["parameter"] = x.R.Parameter, ["mean_trial_return"] = x.R.Mean, ["standard_error"] = x.R.StandardError, ["cumulative_regret"] = bandit ? Regret(x.R) : null, ["seconds"] = Math.Round(x.Seconds, 2),
                 ["per_episode"] = new JsonArray(x.R.PerEpisode.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
             }).ToArray()),
         };
