@@ -19,6 +19,8 @@ namespace Astromech.Cli
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
               astromech pbt --config FILE [--out DIR] [--overwrite] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
+              astromech meta eval CHECKPOINT [--family ENV_ID] [--tasks N] [--trial-episodes N] [--seed S] [--out DIR] [--deterministic]
+              astromech meta baselines --family ENV_ID --trial-episodes N [--tasks N] [--seed S] [--out DIR]
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
               astromech dataset record (--checkpoint CKPT | --policy random --env ENV | --from-replay CKPT) [--env ENV] --episodes N
                                        [--noise σ] [--epsilon ε] [--layout d4rl|minari] [--seed S] --out FILE
@@ -65,7 +67,8 @@ namespace Astromech.Cli
                     "bench" => BenchCommand.Run(rest),
                     "node" => NodeCommand.Run(rest),
                     "cluster" => ClusterCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, staleness, dataset, env, bench, node, cluster (astromech --help)"),
+                    "meta" => MetaCommand.Run(rest),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, meta, staleness, dataset, env, bench, node, cluster (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

@@ -7,8 +7,16 @@ using Astromech.Training.Config;
 namespace Astromech.Cli.Commands;
 
 /// <summary>An agent rebuilt from a checkpoint, with the run facts its trainer saved.</summary>
-internal sealed record LoadedAgent(IAgent Agent, AlgorithmInfo Algo, string EnvId, Dictionary<string, string> EnvArgs, long EnvSteps) : IDisposable
+internal sealed record LoadedAgent(IAgent Agent, AlgorithmInfo Algo, object Config, string EnvId, Dictionary<string, string> EnvArgs, long EnvSteps) : IDisposable
 {
+    /// <summary>A fresh env as the run saw it (with the algorithm's wrapper, e.g. RL²'s trials).</summary>
+    public Astromech.Envs.IEnv MakeEnv() => Algo.MakeEnv(Config, EnvId, EnvArgs);
+
+    public void Deconstruct(out IAgent agent, out AlgorithmInfo algo, out string envId, out Dictionary<string, string> envArgs, out long envSteps)
+    {
+        agent = Agent; algo = Algo; envId = EnvId; envArgs = EnvArgs; envSteps = EnvSteps;
+    }
+
     public void Dispose() => Agent.Dispose();
 }
 
@@ -31,10 +39,10 @@ internal static class CheckpointAgent
         foreach (var (k, v) in envArgOverrides) envArgs[k] = v;
         // A kickstarted student acts on its own: its teachers are not needed (nor must their files still exist).
         var config = Astromech.Agents.Kickstarting.Teacher.WithoutTeachers(ConfigBinder.Bind(algo.ConfigType, ckpt.GetJsonNode("trainer/config").AsObject()));
-        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
+        var (obsSpace, actSpace) = TrainCommand.Spaces(algo, config, envId, envArgs);
         var agent = algo.Create(config, obsSpace, actSpace, seed);
         try { agent.Load(ckpt); }
         catch { agent.Dispose(); throw; }
-        return new LoadedAgent(agent, algo, envId, envArgs, (long)meta["env_steps"]!);
+        return new LoadedAgent(agent, algo, config, envId, envArgs, (long)meta["env_steps"]!);
     }
 }

@@ -99,7 +99,7 @@ internal static class DatasetCommand
                     envId = loaded.EnvId;
                 }
                 else envId = a.Get("env") ?? throw new CliException("dataset record --policy random: --env ENV is required");
-                using var env = EnvRegistry.Make(envId, loaded?.EnvArgs ?? envArgs);
+                using var env = loaded?.MakeEnv() ?? EnvRegistry.Make(envId, envArgs);
                 DatasetPolicy? policy = null;
                 if (loaded is not null)
                 {

@@ -20,7 +20,7 @@ internal static class EvalCommand
         // SIGINT/SIGTERM: the episodes finished so far are reported (with "stopped": true), exit 3.
         using var signals = new StopSignals("eval");
         Console.Error.WriteLine($"eval: {episodes} deterministic episodes of {algo.Name} on {envId} from step {steps:N0}");
-        var r = Evaluator.Run(agent, () => EnvRegistry.Make(envId, envArgs), episodes, seed, new Progress(steps, steps), stop: signals.Token);
+        var r = Evaluator.Run(agent, loaded.MakeEnv, episodes, seed, new Progress(steps, steps), stop: signals.Token);
         bool any = r.Returns.Length > 0;
         var outJson = new JsonObject
         {

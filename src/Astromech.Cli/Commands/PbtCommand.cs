@@ -49,12 +49,14 @@ internal static class PbtCommand
     internal static int RunPopulation(AlgorithmInfo algo, string envId, Dictionary<string, string> envArgs, JsonObject agentConfig,
         PbtOptions options, IReadOnlyList<HyperparameterRange> space, string outDir, bool quiet, bool overwrite)
     {
-        var (obsSpace, actSpace) = TrainCommand.Spaces(envId, envArgs);
+        // The env wrapper (RL²'s trials) follows the base config; PBT's searched keys do not change it.
+        var baseConfig = ConfigBinder.Bind(algo.ConfigType, agentConfig);
+        var (obsSpace, actSpace) = TrainCommand.Spaces(algo, baseConfig, envId, envArgs);
         algo.EnsureSupports(envId, actSpace);
         var spec = EnvRegistry.Spec(envId);
         using var signals = new StopSignals("pbt");
         var trainer = new TrainerMemberTrainer(algo.ConfigType, agentConfig, (cfg, seed) => algo.Create(cfg, obsSpace, actSpace, seed),
-            () => EnvRegistry.Make(envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score, options.EvalSeed)
+            () => algo.MakeEnv(baseConfig, envId, envArgs), envId, envArgs, options.Seed, options.EvalEpisodes, spec.RewardThreshold, options.Score, options.EvalSeed)
         { Stop = signals.Token };
         // Fail on a bad teacher or an out-of-range hyperparameter before any member trains.
         using (algo.Create(trainer.ConfigFor(new PbtMember(0, outDir, space.ToDictionary(h => h.Key, h => h.Initial ?? h.Min))), obsSpace, actSpace, options.Seed)) { }

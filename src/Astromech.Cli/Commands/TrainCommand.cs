@@ -38,7 +38,7 @@ internal static class TrainCommand
         long steps = a.GetLong("steps", 1) ?? RunSetup.Long(root, "steps") ?? 100_000;
         int seed = a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0;
         var spec = EnvRegistry.Spec(envId);
-        var (obsSpace, actSpace) = Spaces(envId, envArgs); // validates env args before anything is written
+        var (obsSpace, actSpace) = Spaces(algo, config, envId, envArgs); // validates env args before anything is written
         algo.EnsureSupports(envId, actSpace);
         string outDir = a.Get("out") ?? Path.Combine("runs", $"{algo.Name}-{envId.Replace('/', '_')}-s{seed}-{DateTime.Now:yyyyMMdd-HHmmss}");
 
@@ -95,7 +95,7 @@ internal static class TrainCommand
             Overwrite = a.Flag("overwrite"),
         };
         Console.WriteLine($"training {algo.Name} on {envId} for {steps:N0} env steps, seed {seed} (config: {source}{(a.All("set").Count > 0 ? " + --set" : "")})");
-        var summary = Trainer.Run(agent, () => EnvRegistry.Make(envId, envArgs), options);
+        var summary = Trainer.Run(agent, () => algo.MakeEnv(config, envId, envArgs), options);
 
         PrintSummary(summary, outDir, spec.RewardThreshold);
         if (!summary.Stopped) return 0;
@@ -140,6 +140,13 @@ internal static class TrainCommand
             else throw new CliException($"--lambda must be a number or 'pbt', got '{lambda}'");
         }
         return list;
+    }
+
+    /// <summary>The spaces of the env as a run of <paramref name="algo"/> with <paramref name="config"/> sees it (its env wrapper applied).</summary>
+    internal static (Astromech.Envs.Spaces.Space, Astromech.Envs.Spaces.Space) Spaces(AlgorithmInfo algo, object config, string envId, IReadOnlyDictionary<string, string> envArgs)
+    {
+        using var env = algo.MakeEnv(config, envId, envArgs);
+        return (env.ObservationSpace, env.ActionSpace);
     }
 
     internal static (Astromech.Envs.Spaces.Space, Astromech.Envs.Spaces.Space) Spaces(string envId, IReadOnlyDictionary<string, string> envArgs)

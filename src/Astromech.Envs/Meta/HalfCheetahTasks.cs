@@ -128,5 +128,25 @@ internal static class MetaTasks
             "HalfCheetah-v5 rewarded for running at a goal velocity v_goal ~ U[0, 2] (the task; MAML's 200-step episodes)."));
         EnvRegistry.Register(new EnvSpec("HalfCheetahDir-v0", () => new HalfCheetahDir(), 200, null,
             "HalfCheetah-v5 rewarded for running forward (+1) or backward (-1) (the task; MAML's 200-step episodes)."));
+        foreach (int k in new[] { 5, 10, 50 })
+            EnvRegistry.Register(new EnvSpec($"Bandit-k{k}", () => new BernoulliBandit(k), null, null,
+                $"{k}-armed Bernoulli bandit, arm means ~ U[0, 1] per task; each episode is one pull (RL2's bandits; train with trial_episodes = pulls)."));
+        EnvRegistry.Register(new EnvSpec("DependentBandit-v0", () => new BernoulliBandit(2, BanditPrior.Dependent), null, null,
+            "Two-armed Bernoulli bandit with p1 ~ U[0, 1], p2 = 1 - p1 (Wang et al. 2016's dependent bandits); one pull per episode."));
+        EnvRegistry.Register(new EnvSpec("InformativeArmBandit-v0", () => new InformativeArmBandit(), null, null,
+            "Wang et al. 2016's 11-armed bandit: one of arms 0-9 pays 5, the rest 1, arm 10 pays 0.1 x (target arm + 1); one pull per episode."));
+        EnvRegistry.Register(new EnvSpec("TabularMdp-S10-A5", () => new TabularMdp(10, 5, 10), null, null,
+            "RL2's random MDPs: 10 states, 5 actions, horizon 10, rewards N(mu, 1) with mu ~ N(1, 1), transitions ~ flat Dirichlet per task."));
+        EnvRegistry.Register(new EnvSpec("TabularMdp-S5-A2", () => new TabularMdp(5, 2, 10), null, null,
+            "Small random MDPs as TabularMdp-S10-A5 (5 states, 2 actions, horizon 10), for fast checks."));
+        // Physical parameters per task; the ranges are ours (about ×0.5 to ×2–4 around Gymnasium's defaults), not from a paper.
+        EnvRegistry.Register(new EnvSpec("CartPoleRandomPhysics-v0", () => new PhysicsTaskFamily(new ClassicControl.CartPole(),
+                new PhysicsParameter("masscart", 0.5, 2.0), new PhysicsParameter("masspole", 0.05, 0.5), new PhysicsParameter("length", 0.25, 1.0)), 500, null,
+            "CartPole-v1 with masscart ~ U[0.5, 2], masspole ~ U[0.05, 0.5], length ~ U[0.25, 1] drawn per task (defaults 1, 0.1, 0.5)."));
+        EnvRegistry.Register(new EnvSpec("PendulumRandomPhysics-v0", () => new PhysicsTaskFamily(new ClassicControl.Pendulum(),
+                new PhysicsParameter("m", 0.5, 2.0), new PhysicsParameter("l", 0.5, 2.0)), 200, null,
+            "Pendulum-v1 with mass m ~ U[0.5, 2] and length l ~ U[0.5, 2] drawn per task (defaults 1, 1)."));
+        EnvRegistry.Register(new EnvSpec("PointNav2D-v0", () => new Astromech.Envs.Wrappers.ClipAction(new PointNavigation()), null, null,
+            "MAML's 2D navigation: reach a goal ~ U[-0.5, 0.5]^2 from the origin with steps clipped to [-0.1, 0.1]^2; reward -distance; 100 steps."));
     }
 }

@@ -7,6 +7,7 @@ using Astromech.Agents.Dqn;
 using Astromech.Agents.Ppo;
 using Astromech.Agents.Sac;
 using Astromech.Agents.R2d2;
+using Astromech.Agents.Rl2;
 using Astromech.Envs.Spaces;
 using Astromech.Training;
 using Astromech.Training.Config;
@@ -76,6 +77,25 @@ public sealed record AlgorithmInfo(
         throw new ArgumentException($"algorithm '{Name}' needs {wants}, but env '{envId}' has the action space {actionSpace}");
     }
 
+    /// <summary>
+    /// Wraps every env a run of this algorithm makes (training, evaluation, the CLI's probes, the conformance suite), given
+    /// the run's config: RL²'s trial wrapper, whose length is the config key trial_episodes. Null for plain envs.
+    /// </summary>
+    public Func<object, Astromech.Envs.IEnv, Astromech.Envs.IEnv>? WrapEnv { get; init; }
+
+    /// <summary>Makes the registered env <paramref name="envId"/> as a run of this algorithm with <paramref name="config"/> sees it (<see cref="WrapEnv"/> applied).</summary>
+    public Astromech.Envs.IEnv MakeEnv(object config, string envId, IReadOnlyDictionary<string, string>? envArgs = null)
+    {
+        var env = Astromech.Envs.Registry.EnvRegistry.Make(envId, envArgs);
+        if (WrapEnv is null) return env;
+        try { return WrapEnv(config, env); }
+        catch
+        {
+            env.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The config record with its defaults.</summary>
     public object DefaultConfig() => Activator.CreateInstance(ConfigType)!;
 }
@@ -97,6 +117,7 @@ public static class Algorithms
         SacAlgorithm.Info,
         R2d2Algorithm.Info,
         ApexAlgorithm.Info,
+        Rl2Algorithm.Info,
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

@@ -36,7 +36,7 @@ public class ConformanceTests
         foreach (var kind in new[] { ActionKinds.Discrete, ActionKinds.Continuous })
         {
             if ((info.Actions & kind) == 0) continue;
-            Assert.Contains(info.Smoke, s => { using var e = EnvRegistry.Make(s.Env); return KindOf(e.ActionSpace) == kind; });
+            Assert.Contains(info.Smoke, s => { using var e = info.MakeEnv(s.Config(), s.Env); return KindOf(e.ActionSpace) == kind; });
         }
         foreach (var s in info.Smoke)
         {
@@ -52,9 +52,9 @@ public class ConformanceTests
         torch.set_num_threads(1);
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var probeEnv = EnvRegistry.Make(env);
+        using var probeEnv = info.MakeEnv(run.Config(), env);
         using var original = info.Create(run.Config(), probeEnv.ObservationSpace, probeEnv.ActionSpace, 1);
-        ShortRun(original, run, dir.Path);
+        ShortRun(info, original, run, dir.Path);
         var saved = Sections(original, dir.File("original.ckpt"));
 
         using var restored = info.Create(run.Config(), probeEnv.ObservationSpace, probeEnv.ActionSpace, 77);
@@ -75,7 +75,7 @@ public class ConformanceTests
         torch.set_num_threads(1);
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var e = EnvRegistry.Make(env);
+        using var e = info.MakeEnv(run.Config(), env);
         using var original = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 1);
         if (original is IStreamAgent stream)
         {
@@ -84,7 +84,7 @@ public class ConformanceTests
             // starts episodes afresh): smoke runs are sized so that half their steps end a rollout, and an agent on one env
             // copy (DQN's n-step adder, SAC) is checkpointed at the first episode end from there on.
             long half = run.Steps / 2;
-            using var drive = new StreamLockstep(() => EnvRegistry.Make(env), stream.NumEnvs, 5, 4 * half);
+            using var drive = new StreamLockstep(() => info.MakeEnv(run.Config(), env), stream.NumEnvs, 5, 4 * half);
             drive.Start(stream);
             while (drive.EnvSteps < half || stream.NumEnvs == 1 && !drive.EpisodeEnded) drive.Step(new[] { stream });
             var ckpt = new Checkpoint();
@@ -111,9 +111,9 @@ public class ConformanceTests
         {
             // Threaded agents: the trainer resumes the run from its checkpoint and carries its counters on.
             long steps = Math.Min(run.Steps / 4, 3000);
-            var first = Trainer.Run(original, () => EnvRegistry.Make(env), Options(env, steps, dir.Path, checkpointInterval: steps));
+            var first = Trainer.Run(original, () => info.MakeEnv(run.Config(), env), Options(env, steps, dir.Path, checkpointInterval: steps));
             using var resumed = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 1);
-            var second = Trainer.Run(resumed, () => EnvRegistry.Make(env), Options(env, 2 * steps, dir.File("resumed"), checkpointInterval: 0) with
+            var second = Trainer.Run(resumed, () => info.MakeEnv(run.Config(), env), Options(env, 2 * steps, dir.File("resumed"), checkpointInterval: 0) with
             {
                 ResumeFrom = new RunDirectory(dir.Path).Checkpoint,
             });
@@ -130,7 +130,7 @@ public class ConformanceTests
         torch.set_num_threads(1);
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var e = EnvRegistry.Make(env);
+        using var e = info.MakeEnv(run.Config(), env);
         using var a = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 3);
         using var b = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 3);
         using var c = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 4);
@@ -143,8 +143,8 @@ public class ConformanceTests
         if (a is IStreamAgent sa1 && b is IStreamAgent sb1)
         {
             long steps = Math.Min(run.Steps / 2, 1024);
-            using var d1 = new StreamLockstep(() => EnvRegistry.Make(env), sa1.NumEnvs, 5, steps);
-            using var d2 = new StreamLockstep(() => EnvRegistry.Make(env), sb1.NumEnvs, 5, steps);
+            using var d1 = new StreamLockstep(() => info.MakeEnv(run.Config(), env), sa1.NumEnvs, 5, steps);
+            using var d2 = new StreamLockstep(() => info.MakeEnv(run.Config(), env), sb1.NumEnvs, 5, steps);
             d1.Start(sa1);
             d2.Start(sb1);
             while (d1.EnvSteps < steps)
@@ -165,10 +165,10 @@ public class ConformanceTests
     {
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var e = EnvRegistry.Make(env);
+        using var e = info.MakeEnv(run.Config(), env);
         using var agent = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 1);
         var ex = Assert.Throws<NonFiniteLossException>(() =>
-            Trainer.Run(agent, () => new NanRewardEnv(EnvRegistry.Make(env), 50), Options(env, 200_000, dir.Path, checkpointInterval: 0)));
+            Trainer.Run(agent, () => new NanRewardEnv(info.MakeEnv(run.Config(), env), 50), Options(env, 200_000, dir.Path, checkpointInterval: 0)));
         Assert.False(string.IsNullOrEmpty(ex.Term));
         Assert.Contains($"'{ex.Term}'", ex.Message);
         Assert.StartsWith(algo + ":", ex.Message);
@@ -205,7 +205,7 @@ public class ConformanceTests
         torch.set_num_threads(1);
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var e = EnvRegistry.Make(env);
+        using var e = info.MakeEnv(run.Config(), env);
         using var agent = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 2);
         var obs = Probe(e, 4);
         var actions = new float[4 * e.ActionSpace.FlatSize];
@@ -213,7 +213,7 @@ public class ConformanceTests
         {
             // Training on this thread: warm up (replay filling, first updates, optimizer state), then count.
             long half = Math.Min(run.Steps / 2, 1024);
-            using var drive = new StreamLockstep(() => EnvRegistry.Make(env), stream.NumEnvs, 5, 3 * half);
+            using var drive = new StreamLockstep(() => info.MakeEnv(run.Config(), env), stream.NumEnvs, 5, 3 * half);
             drive.Start(stream);
             while (drive.EnvSteps < half) drive.Step(new[] { stream });
             long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
@@ -225,7 +225,7 @@ public class ConformanceTests
         {
             // TorchSharp counts live tensors per thread, so a threaded agent's workers are not counted here; what runs on the
             // caller's thread (acting, evaluation, save/load) is.
-            ShortRun(agent, run, dir.Path);
+            ShortRun(info, agent, run, dir.Path);
         }
         agent.OnEpisodeStart(new[] { true, true, true, true });
         agent.Act(obs, actions, new Progress(0, 1), deterministic: true);
@@ -256,7 +256,7 @@ public class ConformanceTests
     {
         var (info, run) = Get(algo, smoke);
         using var dir = new TempDir();
-        using var e = EnvRegistry.Make(env);
+        using var e = info.MakeEnv(run.Config(), env);
         using var agent = info.Create(run.Config(), e.ObservationSpace, e.ActionSpace, 1);
         using var stop = new CancellationTokenSource();
         long collections = 0;
@@ -271,7 +271,7 @@ public class ConformanceTests
         }) { IsBackground = true };
         collector.Start();
         RunSummary summary;
-        try { summary = Trainer.Run(agent, () => EnvRegistry.Make(env), Options(env, run.Steps, dir.Path, checkpointInterval: 0)); }
+        try { summary = Trainer.Run(agent, () => info.MakeEnv(run.Config(), env), Options(env, run.Steps, dir.Path, checkpointInterval: 0)); }
         finally
         {
             stop.Cancel();
@@ -313,16 +313,16 @@ public class ConformanceTests
     };
 
     /// <summary>A short training run (stream agents in lockstep on this thread, threaded ones through the trainer).</summary>
-    private static void ShortRun(IAgent agent, SmokeRun run, string dir)
+    private static void ShortRun(AlgorithmInfo info, IAgent agent, SmokeRun run, string dir)
     {
         if (agent is IStreamAgent stream)
         {
             long steps = Math.Min(run.Steps / 2, 1024);
-            using var drive = new StreamLockstep(() => EnvRegistry.Make(run.Env), stream.NumEnvs, 5, steps);
+            using var drive = new StreamLockstep(() => info.MakeEnv(run.Config(), run.Env), stream.NumEnvs, 5, steps);
             drive.Start(stream);
             while (drive.EnvSteps < steps) drive.Step(new[] { stream });
         }
-        else Trainer.Run(agent, () => EnvRegistry.Make(run.Env), Options(run.Env, Math.Min(run.Steps / 4, 3000), Path.Combine(dir, "short"), checkpointInterval: 0));
+        else Trainer.Run(agent, () => info.MakeEnv(run.Config(), run.Env), Options(run.Env, Math.Min(run.Steps / 4, 3000), Path.Combine(dir, "short"), checkpointInterval: 0));
     }
 
     /// <summary><paramref name="rows"/> observations from the env's first steps under random actions.</summary>

@@ -11,9 +11,10 @@ namespace Astromech.Agents.A2c;
 /// <summary>A2C: one synchronous gradient step per rollout of n_steps on num_envs env copies.</summary>
 public sealed class A2cAgent : OnPolicyAgent<A2cConfig>
 {
-    public A2cAgent(A2cConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
+    public A2cAgent(A2cConfig cfg, Space observationSpace, Space actionSpace, int seed, string? runName = null)
+        : base(cfg, observationSpace, actionSpace, seed, runName) { }
 
-    public override string Algo => "a2c";
+    public override string Algo => RunName ?? "a2c";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) => Cfg.UseAdam
         ? Optimizers.NewAdam(parameters, Cfg.LearningRate)

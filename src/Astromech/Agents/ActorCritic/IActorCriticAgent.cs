@@ -11,3 +11,9 @@ public interface IActorCriticAgent : IAgent
     /// <summary>The running observation statistics the network's inputs are normalized with (normalize_observations), or null.</summary>
     Astromech.Envs.RunningMeanStd? ObservationStatistics => null;
 }
+
+/// <summary>An agent that can act on held-out rows (not its training env rows) without touching its training state.</summary>
+public interface IHeldOutActor
+{
+    void ActHeldOut(ReadOnlySpan<float> observations, Span<float> actions, bool deterministic);
+}

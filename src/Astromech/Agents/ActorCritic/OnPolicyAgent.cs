@@ -23,7 +23,7 @@ namespace Astromech.Agents.ActorCritic;
 /// observations are taken with the state each row had there. Acting outside training (deterministic, or on another
 /// number of rows: evaluation) uses a second per-row state, which <see cref="OnEpisodeStart"/> resets.</para>
 /// </summary>
-public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent where TConfig : OnPolicyConfig
+public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent, IHeldOutActor where TConfig : OnPolicyConfig
 {
     protected readonly TConfig Cfg;
     protected readonly int ObsSize;
@@ -55,8 +55,11 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
     public int NumEnvs => Cfg.NumEnvs;
     public TConfig Config => Cfg;
 
-    protected OnPolicyAgent(TConfig cfg, Space observationSpace, Space actionSpace, int seed)
+    /// <param name="runName">The name the agent runs under when an algorithm built on this one drives it (RL²'s "rl2"): it
+    /// names the agent in errors, its checkpoint sections and its books; null keeps the algorithm's own.</param>
+    protected OnPolicyAgent(TConfig cfg, Space observationSpace, Space actionSpace, int seed, string? runName = null)
     {
+        RunName = runName;
         AgentSpaces.BoxObservations(AlgoName, observationSpace);
         AgentSpaces.DiscreteOrBoxActions(AlgoName, actionSpace);
         Cfg = cfg;
@@ -88,7 +91,10 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         _values = new float[cfg.NumEnvs];
     }
 
-    private string AlgoName => GetType().Name.Replace("Agent", "").ToLowerInvariant();
+    private string AlgoName => RunName ?? GetType().Name.Replace("Agent", "").ToLowerInvariant();
+
+    /// <summary>The name given by an algorithm that drives this agent as its inner learner, or null.</summary>
+    protected string? RunName { get; }
 
     protected abstract OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters);
 
@@ -124,6 +130,36 @@ public abstract class OnPolicyAgent<TConfig> : IStreamAgent, IActorCriticAgent w
         }
         _sampler.Act(observations, rows, false, Rng, actions, _raw, _logp, _values);
         _actedRows = rows;
+    }
+
+    /// <summary>
+    /// Acts on rows that are not the training rows, whatever their number: sampled (<paramref name="deterministic"/> false)
+    /// or the mode, with the evaluation state (reset by <see cref="OnEpisodeStart"/>), leaving the rollout, the training
+    /// state and the observation statistics alone (sampling draws from the agent's RNG). Meta-evaluation samples held-out
+    /// trials this way.
+    /// </summary>
+    public void ActHeldOut(ReadOnlySpan<float> observations, Span<float> actions, bool deterministic)
+    {
+        int rows = observations.Length / ObsSize;
+        if (rows * ObsSize != observations.Length || actions.Length != rows * ActionSize)
+            throw new ArgumentException($"{Algo}: {observations.Length} observation floats and {actions.Length} action floats do not make rows of {ObsSize} and {ActionSize}");
+        if (_obsStats is not null)
+        {
+            if (_normOther.Length != observations.Length) _normOther = new float[observations.Length];
+            _obsStats.Normalize(observations, _normOther);
+            observations = _normOther;
+        }
+        if (!Network.Recurrent)
+        {
+            _sampler.Act(observations, rows, deterministic, Rng, actions);
+            return;
+        }
+        var state = _actState!;
+        if (state.Rows == 0) state.Resize(rows);
+        if (rows != state.Rows)
+            throw new ArgumentException(
+                $"{Algo} keeps recurrent state for {state.Rows} held-out rows, but got {rows} observation rows; call OnEpisodeStart with one flag per row first");
+        _sampler.ActRecurrent(observations, rows, state.Values, deterministic, Rng, actions);
     }
 
     public void Observe(in VectorTransition t, Progress progress)

@@ -23,9 +23,10 @@ namespace Astromech.Agents.Ppo;
 /// </summary>
 public sealed class PpoAgent : OnPolicyAgent<PpoConfig>
 {
-    public PpoAgent(PpoConfig cfg, Space observationSpace, Space actionSpace, int seed) : base(cfg, observationSpace, actionSpace, seed) { }
+    public PpoAgent(PpoConfig cfg, Space observationSpace, Space actionSpace, int seed, string? runName = null)
+        : base(cfg, observationSpace, actionSpace, seed, runName) { }
 
-    public override string Algo => "ppo";
+    public override string Algo => RunName ?? "ppo";
 
     protected override OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters) =>
         Optimizers.NewAdam(parameters, Cfg.LearningRate, eps: 1e-5);
