@@ -22,8 +22,9 @@ namespace Astromech.Agents.Sac;
 /// Acting samples with the agent's own <see cref="Rng"/>, so a single-threaded seeded run is repeatable.
 /// <para>As an <see cref="IOfflineAgent"/> it is the "SAC from data" baseline of the AWAC paper (naive off-policy
 /// fine-tuning): the dataset is preloaded into the replay, the offline phase runs ordinary SAC updates on it, and the
-/// online phase goes on with the same updates on dataset + online data. After an offline phase the uniform warm-up
-/// is skipped (the pretrained policy acts from the first step), and the online schedule counts online updates only.</para>
+/// online phase goes on with the same updates on dataset + online data; the online schedule counts online updates
+/// only. learning_starts still applies online (uniform actions, no updates before it): set it to 0 so the pretrained
+/// policy acts and learns from the first step, as the presets and bench/awac do.</para>
 /// </summary>
 public sealed class SacAgent : IOfflineAgent
 {
@@ -77,7 +78,7 @@ public sealed class SacAgent : IOfflineAgent
         int rows = observations.Length / _obsSize;
         if (rows * _obsSize != observations.Length || actions.Length != rows * _actSize)
             throw new ArgumentException($"sac: {observations.Length} observation floats do not make rows of {_obsSize} matching {actions.Length} action floats ({_actSize} per row)");
-        bool random = !deterministic && progress.EnvSteps < _cfg.LearningStarts && _offlineUpdates == 0;
+        bool random = !deterministic && progress.EnvSteps < _cfg.LearningStarts;
         if (random)
         {
             for (int k = 0; k < actions.Length; k++) actions[k] = (float)(2 * _rng.NextDouble() - 1);
