@@ -61,6 +61,10 @@ public sealed record AlgorithmInfo(
     /// <summary>The agent is an <see cref="IOfflineAgent"/>: it takes <c>--dataset FILE --offline-steps N</c> (BC, AWAC, SAC from data).</summary>
     public bool LearnsOffline { get; init; }
 
+    /// <summary>Its loss reads no rewards (behaviour cloning), so a NaN reward cannot reach a loss term; the conformance
+    /// suite's NaN-reward case does not apply to it.</summary>
+    public bool LossIgnoresRewards { get; init; }
+
     /// <summary>Small runs for the conformance suite: one per env kind the algorithm acts in.</summary>
     public IReadOnlyList<SmokeRun> Smoke { get; init; } = Array.Empty<SmokeRun>();
 

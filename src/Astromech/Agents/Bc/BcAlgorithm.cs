@@ -9,6 +9,7 @@ public static class BcAlgorithm
     {
         NotATeacherBecause = "behaviour cloning is not wired as a kickstarting teacher",
         LearnsOffline = true,
+        LossIgnoresRewards = true,
         Smoke = new[]
         {
             new SmokeRun(() => new BcConfig { LearningStarts = 100, BatchSize = 64, NetArch = new[] { 32, 32 } }, "Pendulum-v1", 1_000),
