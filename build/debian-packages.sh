@@ -2,6 +2,8 @@
 # Installs the Debian packages Astromech needs beyond the .NET SDK, when missing, so that both README commands
 # (./astromech, ./test.sh) and .ci/run work on a fresh Debian 12 machine:
 #   libmujoco2.2.2      required: the MuJoCo envs P/Invoke libmujoco.so.2.2.2, and their tests run in the suite
+#   python3-h5py        required by the tests: the dataset tests load D4RL and Minari files written by h5py (an HDF5
+#                       writer independent of ours), from tests/Astromech.Tests/Datasets/write_reference_files.py
 #   fonts-dejavu-core   optional: learning-curve PNGs draw their text with DejaVu Sans (text-less without it)
 # As root it runs apt-get; otherwise it prints the apt-get line and fails when a required package is missing.
 set -euo pipefail
@@ -9,6 +11,9 @@ missing_required=()
 missing_optional=()
 if ! ldconfig -p 2>/dev/null | grep -q 'libmujoco\.so\.2\.2\.2' && [ ! -e /usr/lib/x86_64-linux-gnu/libmujoco.so.2.2.2 ]; then
   missing_required+=(libmujoco2.2.2)
+fi
+if ! /usr/bin/python3 -c 'import h5py' >/dev/null 2>&1; then
+  missing_required+=(python3-h5py)
 fi
 if ! fc-list 2>/dev/null | grep -qi dejavu && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   missing_optional+=(fonts-dejavu-core)

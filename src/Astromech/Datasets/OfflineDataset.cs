@@ -53,6 +53,13 @@ public sealed class OfflineDataset
     /// <summary>Per-step extra arrays (D4RL's <c>infos/*</c>, e.g. qpos, qvel), each Count × width floats.</summary>
     public Dictionary<string, float[]> Infos { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// True when the actions are integers (a Discrete or MultiDiscrete action space): the files then store them as
+    /// 64-bit integers, as D4RL and Minari do for discrete actions, and the readers set it when a file's actions are
+    /// stored as integers.
+    /// </summary>
+    public bool IntegerActions { get; set; }
+
     /// <summary>Dataset-level facts (D4RL's <c>metadata/*</c>, Minari's attributes): env id, policy, seed, ...</summary>
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
 
@@ -143,6 +150,7 @@ public sealed class OfflineDataset
         foreach (var key in parts[0].Infos.Keys)
             if (parts.All(p => p.Infos.ContainsKey(key))) d.Infos[key] = Join(p => p.Infos[key]);
         foreach (var (k, v) in parts[0].Metadata) d.Metadata[k] = v;
+        d.IntegerActions = parts.All(p => p.IntegerActions);
         return d;
     }
 }
@@ -168,6 +176,8 @@ public sealed class OfflineDatasetBuilder
     public int ActionSize { get; }
     public int Count => _rew.Count;
     public Dictionary<string, string> Metadata { get; } = new(StringComparer.Ordinal);
+    /// <summary>See <see cref="OfflineDataset.IntegerActions"/>.</summary>
+    public bool IntegerActions { get; set; }
 
     public void Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, bool terminal, bool truncated, ReadOnlySpan<float> nextObs)
     {
@@ -210,6 +220,7 @@ public sealed class OfflineDatasetBuilder
             d.Infos[k] = v.ToArray();
         }
         foreach (var (k, v) in Metadata) d.Metadata[k] = v;
+        d.IntegerActions = IntegerActions;
         return d;
     }
 }
