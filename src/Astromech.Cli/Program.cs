@@ -17,6 +17,8 @@ namespace Astromech.Cli
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
                               [--resume CHECKPOINT] [--actors N] [--no-progress]
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
+                              [--dataset FILE --offline-steps N]   (bc, awac, sac: N updates on the dataset first; --steps 0 for offline only)
+              astromech dataset awac-prior --checkpoint EXPERT.ckpt --out FILE.hdf5 [--demos 15] [--demo-noise 0.1] [--bc-episodes 100] [--bc-updates 10k] [--seed S] [--layout d4rl|minari]
               astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
@@ -51,6 +53,7 @@ namespace Astromech.Cli
                     "train" => TrainCommand.Run(rest),
                     "pbt" => PbtCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
+                    "dataset" when rest.Length > 0 && rest[0] == "awac-prior" => AwacPriorCommand.Run(rest.Skip(1).ToArray()),
                     "staleness" => StalenessCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),

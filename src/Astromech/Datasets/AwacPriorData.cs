@@ -11,7 +11,7 @@ public sealed record AwacPriorOptions
     public int Demonstrations { get; init; } = 15;
     /// <summary>σ of the demonstrations' action noise, in units of half the Box's width.</summary>
     public double DemoNoise { get; init; } = 0.1;
-    /// <summary>Episodes of the behaviour-cloned policy (sampled from its Gaussian, not its mean).</summary>
+    /// <summary>Episodes of the behaviour-cloned policy (sampled from its Gaussian, not its mean); 0 keeps only the demonstrations.</summary>
     public int BcEpisodes { get; init; } = 100;
     /// <summary>Gradient steps of behaviour cloning on the demonstrations.</summary>
     public long BcUpdates { get; init; } = 10_000;
@@ -31,11 +31,17 @@ public static class AwacPriorData
     public static OfflineDataset Make(IAgent expert, Func<IEnv> makeEnv, AwacPriorOptions? options = null, BcConfig? bc = null)
     {
         var o = options ?? new AwacPriorOptions();
-        if (o.BcUpdates < 1) throw new ArgumentOutOfRangeException(nameof(options), o.BcUpdates, "behaviour cloning needs at least one update");
+        if (o.BcEpisodes < 0) throw new ArgumentOutOfRangeException(nameof(options), o.BcEpisodes, "BC episodes must not be negative");
+        if (o.BcEpisodes > 0 && o.BcUpdates < 1) throw new ArgumentOutOfRangeException(nameof(options), o.BcUpdates, "behaviour cloning needs at least one update");
         var demos = DatasetRollouts.Record(expert, makeEnv, o.Demonstrations, new RolloutOptions
         {
             Seed = o.Seed, Deterministic = true, NoiseSigma = o.DemoNoise, PolicyName = o.ExpertName, EnvId = o.EnvId,
         });
+        if (o.BcEpisodes == 0)
+        {
+            demos.Metadata["recipe"] = "noisy_rollouts";
+            return demos;
+        }
         var cfg = bc ?? new BcConfig();
         if (cfg.BatchSize > demos.Count) cfg = cfg with { BatchSize = demos.Count };
         using var imitator = new BcAgent(cfg, expert.ObservationSpace, expert.ActionSpace, unchecked(o.Seed + 17));
