@@ -7,7 +7,7 @@
 #   4. two figures, mean over seeds with the min–max band: offline.png (AWAC vs BC during the offline phase) and
 #      online.png (AWAC, SAC from data, SAC from scratch; the offline phase at steps < 0, the switch at 0),
 #      and the tables behind them (offline.csv, online.csv).
-# Usage: bench/awac.sh [OUT_DIR]; ENV, SEEDS, OFF, ON, MEDIUM_STEPS, EPISODES, EVAL_INTERVAL, JOBS override the defaults.
+# Usage: bench/awac.sh [OUT_DIR]; ENV, SEEDS, OFF, ON, MEDIUM_STEPS, EPISODES, EVAL_INTERVAL, JOBS, NET override the defaults.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cli="${ASTROMECH:-$root/astromech}"
@@ -20,6 +20,8 @@ medium_steps="${MEDIUM_STEPS:-2500}"
 episodes="${EPISODES:-50}"
 ei="${EVAL_INTERVAL:-1000}"
 jobs="${JOBS:-3}"
+net="${NET:-}"   # e.g. NET='[64,64]' to shrink every learner's networks (the medium policy keeps its preset)
+extra=(); [ -n "$net" ] && extra=(--set "net_arch=$net")
 mkdir -p "$out"
 run() { nice -n 10 $cli "$@" --no-progress; }
 
@@ -27,14 +29,14 @@ if [ ! -f "$out/medium/checkpoint.ckpt" ]; then
   run train --algo sac --env "$env_id" --steps "$medium_steps" --seed 100 --eval-episodes 20 --out "$out/medium" > "$out/medium.log"
 fi
 if [ ! -f "$out/medium.hdf5" ]; then
-  run dataset awac-prior --checkpoint "$out/medium/checkpoint.ckpt" --demos "$episodes" --demo-noise 0.1 --bc-episodes 0 --seed 7 --out "$out/medium.hdf5" > "$out/dataset.log"
+  nice -n 10 $cli dataset awac-prior --checkpoint "$out/medium/checkpoint.ckpt" --demos "$episodes" --demo-noise 0.1 --bc-episodes 0 --seed 7 --out "$out/medium.hdf5" > "$out/dataset.log"
 fi
 cat "$out/dataset.log"
 
 one() { # name seed args...
   local name="$1" seed="$2"; shift 2
   [ -f "$out/$name-s$seed/summary.json" ] && return 0
-  run train --env "$env_id" --seed "$seed" --eval-interval "$ei" --eval-episodes 10 --out "$out/$name-s$seed" "$@" > "$out/$name-s$seed.log" 2>&1
+  run train --env "$env_id" --seed "$seed" --eval-interval "$ei" --eval-episodes 10 --out "$out/$name-s$seed" "${extra[@]}" "$@" > "$out/$name-s$seed.log" 2>&1
 }
 pids=()
 for s in $seeds; do
