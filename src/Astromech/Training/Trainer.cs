@@ -285,7 +285,7 @@ public static class Trainer
         public Action? PauseAgent, ResumeAgent;
         /// <summary>Offline updates the agent ran (set after the offline phase, for the summary and the curve's switch line).</summary>
         public long OfflineUpdates;
-        private long _lastOfflineMetrics = long.MinValue;
+        private long _lastOfflineMetrics;
 
         /// <summary>The seed of the first vector reset: resumed runs derive one from the step count, so they do not replay the first episodes.</summary>
         public int ResetSeed => _o.ResumeFrom is null ? _o.Seed : unchecked(_o.Seed + (int)(EnvSteps % int.MaxValue) * 7919);

@@ -143,8 +143,26 @@ public class AwacTests
         Assert.True(stepCol >= 0 && nameCol >= 0 && valueCol >= 0, $"metrics.csv header: {string.Join(",", header)}");
         var phase = rows.Where(r => r[nameCol] == "train/phase").Select(r => (Step: long.Parse(r[stepCol]), Value: double.Parse(r[valueCol], CultureInfo.InvariantCulture))).ToList();
         Assert.Equal(new[] { (-60L, 0.0), (0L, 1.0) }, phase);
+        // Losses every 1,000 offline updates and at the last: 60 updates give one row, at step 0 (the check that the first
+        // row is not skipped needs ≥ 1,000 updates, see the next assertion's run).
+        Assert.Equal(new[] { 0L }, rows.Where(r => r[nameCol] == "train/critic_loss" && long.Parse(r[stepCol]) <= 0).Select(r => long.Parse(r[stepCol])));
         var offlineEvals = rows.Where(r => r[nameCol] == "eval/offline_mean_return").Select(r => long.Parse(r[stepCol])).ToList();
         Assert.Equal(new[] { -35L, -10L, 0L }, offlineEvals); // updates 25, 50 and the last one (60), at u − 60
+    }
+
+    [Fact]
+    public void OfflineLossesAreLoggedEveryThousandUpdatesAtStepsBeforeTheSwitch()
+    {
+        torch.set_num_threads(1);
+        var data = RandomPendulum(2);
+        using var dir = new TempDir();
+        using var agent = new AwacAgent(new AwacConfig { BatchSize = 16, NetArch = new[] { 8 } }, EnvRegistry.Make("Pendulum-v1").ObservationSpace, EnvRegistry.Make("Pendulum-v1").ActionSpace, 1);
+        Trainer.Run(agent, () => EnvRegistry.Make("Pendulum-v1"), Options(dir.Path, 2500, 0, data) with { EvalInterval = 0 });
+        var header = File.ReadLines(new RunDirectory(dir.Path).MetricsCsv).First().Split(',');
+        int stepCol = Array.IndexOf(header, "step"), nameCol = Array.IndexOf(header, "name");
+        var steps = File.ReadAllLines(new RunDirectory(dir.Path).MetricsCsv).Skip(1).Select(l => l.Split(','))
+            .Where(r => r[nameCol] == "train/actor_loss").Select(r => long.Parse(r[stepCol])).ToList();
+        Assert.Equal(new[] { -1500L, -500L, 0L }, steps); // updates 1,000, 2,000 and the last (2,500)
     }
 
     [Fact]
