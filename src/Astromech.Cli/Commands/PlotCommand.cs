@@ -20,7 +20,7 @@ internal static class PlotCommand
         var series = new List<SeedSeries>();
         foreach (var spec in a.All("series"))
         {
-            int eq = spec.IndexOf('=');
+            int eq = spec.LastIndexOf('='); // labels may hold '=' ("λ=1"); run directories rarely do
             if (eq <= 0) throw new CliException($"plot seeds: --series wants LABEL=RUN_DIR[,RUN_DIR...], got '{spec}'");
             var runs = new List<IReadOnlyList<(long, double)>>();
             foreach (var dir in spec[(eq + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
