@@ -14,11 +14,11 @@ cli="${ASTROMECH:-$root/astromech}"
 out="${1:-$root/bench/runs/awac}"
 env_id="${ENV:-Pendulum-v1}"
 seeds="${SEEDS:-0 1 2}"
-off="${OFF:-5000}"
+off="${OFF:-3000}"
 on="${ON:-5000}"
 medium_steps="${MEDIUM_STEPS:-2500}"
 episodes="${EPISODES:-50}"
-ei="${EVAL_INTERVAL:-1000}"
+ei="${EVAL_INTERVAL:-500}"
 jobs="${JOBS:-3}"
 net="${NET:-}"   # e.g. NET='[64,64]' to shrink every learner's networks (the medium policy keeps its preset)
 extra=(); [ -n "$net" ] && extra=(--set "net_arch=$net")
