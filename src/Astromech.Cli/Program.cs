@@ -23,6 +23,12 @@ namespace Astromech.Cli
               astromech pbt --config FILE [--out DIR] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
+              astromech dataset record (--checkpoint CKPT | --policy random --env ENV | --from-replay CKPT) [--env ENV] --episodes N
+                                       [--noise σ] [--epsilon ε] [--layout d4rl|minari] [--seed S] --out FILE
+              astromech dataset info FILE [--env ENV]
+              astromech dataset convert IN OUT --layout d4rl|minari
+              astromech dataset concat IN1 IN2 [IN3...] --out OUT [--layout d4rl|minari]
+              astromech dataset bench [--transitions 1M] [--obs 17] [--act 6] [--layout d4rl|minari] [--out FILE]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
               astromech node --role replay|learner|actor --algo apex|r2d2|impala --env ENV_ID [--seeds HOST:PORT,... | --discovery kubernetes-api:SERVICE[:PORT_NAME]] [--host H] [--port P]
                              [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]... [--actors N] [--seed S] [--out DIR]
@@ -57,11 +63,12 @@ namespace Astromech.Cli
                     "dataset" when rest.Length > 0 && rest[0] == "awac-prior" => AwacPriorCommand.Run(rest.Skip(1).ToArray()),
                     "staleness" => StalenessCommand.Run(rest),
                     "plot" => PlotCommand.Run(rest),
+                    "dataset" => DatasetCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
                     "node" => NodeCommand.Run(rest),
                     "cluster" => ClusterCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, dataset awac-prior, plot, staleness, env, bench, node, cluster (astromech --help)"),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, plot, staleness, dataset, env, bench, node, cluster (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

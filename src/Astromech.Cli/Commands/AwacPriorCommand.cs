@@ -30,8 +30,8 @@ internal static class AwacPriorCommand
             : 0.1;
         int seed = a.GetInt("seed") ?? 0;
         TorchSetup.Configure(a.GetInt("torch-threads", 1));
-        var (agent, algo, envId, envArgs, _) = EvalCommand.LoadAgent(ckpt, a.Pairs("env-arg"), seed);
-        using (agent)
+        using var loaded = CheckpointAgent.Load(ckpt, a.Pairs("env-arg"), seed);
+        var (agent, algo, envId, envArgs, _) = loaded;
         {
             var o = new AwacPriorOptions
             {

@@ -92,7 +92,12 @@ public static class DatasetFile
         var metadata = MinariMetadata(data);
         var minari = BuildMinari(data, metadata);
         AtomicFile.Write(file, s => minari.Write(s));
-        if (!isFile) AtomicFile.WriteAllText(System.IO.Path.Combine(path, "data", MinariMetadataName), metadata.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        if (!isFile)
+            AtomicFile.WriteAllText(System.IO.Path.Combine(path, "data", MinariMetadataName), metadata.ToJsonString(new JsonSerializerOptions
+            {
+                WriteIndented = true,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // quotes inside the space strings stay readable
+            }));
     }
 
     // ---------------------------------------------------------------- opening and detecting
@@ -157,9 +162,7 @@ public static class DatasetFile
         // Which rows of the file become rows of the dataset, and which close their episode as a timeout.
         var keep = new List<int>((int)n);
         var closes = new List<bool>((int)n);
-        if (next is not null)
-            for (int i = 0; i < n; i++) { keep.Add(i); closes.Add(time.Flag(i)); }
-        else
+        if (next is null)
             for (int i = 0; i < n - 1; i++)
             {
                 if (time.Flag(i)) { if (keep.Count > 0 && keep[^1] == i - 1) closes[^1] = !term.Flag(i - 1); continue; }
@@ -168,6 +171,15 @@ public static class DatasetFile
             }
         if (next is null && keep.Count > 0 && keep[^1] == n - 2 && !term.Flag((int)n - 2)) closes[^1] = true; // the dropped last row
         int rows = keep.Count;
+        if (next is not null)
+        {
+            // Every row kept as stored: the arrays read are the dataset's (no second copy of a large file in memory).
+            var all = new OfflineDataset(obs.Width, act.Width, obs.Values, act.Values, rew.Values,
+                Flags(term), Flags(time), next.Values) { IntegerActions = act.Integer };
+            foreach (var (key, info) in infos) all.Infos[key] = info.Values;
+            ReadD4rlMetadata(h5, all);
+            return all;
+        }
         if (rows == 0) throw new DatasetFileException(file, "observations", null, $"no usable rows: {n} row(s), and without 'next_observations' the last row of the file and every timeout row are dropped");
 
         int ow = obs.Width, aw = act.Width;
@@ -181,7 +193,7 @@ public static class DatasetFile
         {
             int i = keep[j];
             Array.Copy(obs.Values, (long)i * ow, o, (long)j * ow, ow);
-            Array.Copy(next?.Values ?? obs.Values, (long)(next is null ? i + 1 : i) * ow, o2, (long)j * ow, ow);
+            Array.Copy(obs.Values, (long)(i + 1) * ow, o2, (long)j * ow, ow);
             Array.Copy(act.Values, (long)i * aw, a2, (long)j * aw, aw);
             r[j] = rew.Values[i];
             t[j] = term.Flag(i);
@@ -194,10 +206,22 @@ public static class DatasetFile
             for (int j = 0; j < rows; j++) Array.Copy(info.Values, (long)keep[j] * info.Width, v, (long)j * info.Width, info.Width);
             d.Infos[key] = v;
         }
+        ReadD4rlMetadata(h5, d);
+        d.Metadata["next_observations"] = "derived (qlearning_dataset rule: timeout rows and the last row dropped)";
+        return d;
+    }
+
+    private static bool[] Flags(NumericArray a)
+    {
+        var f = new bool[a.Rows];
+        for (int i = 0; i < f.Length; i++) f[i] = a.Values[i] != 0f;
+        return f;
+    }
+
+    private static void ReadD4rlMetadata(NativeFile h5, OfflineDataset d)
+    {
         if (h5.LinkExists("metadata") && h5.Get("metadata") is IH5Group meta) ReadMetadataGroup(meta, "", d.Metadata);
         ReadAttributes(h5, d.Metadata);
-        if (next is null) d.Metadata["next_observations"] = "derived (qlearning_dataset rule: timeout rows and the last row dropped)";
-        return d;
     }
 
     private static H5File BuildD4rl(OfflineDataset data)
@@ -207,8 +231,8 @@ public static class DatasetFile
             ["observations"] = Matrix(data.Observations, data.Count, data.ObservationSize),
             ["actions"] = ActionsDataset(data),
             ["rewards"] = Vector(data.Rewards),
-            ["terminals"] = Vector(data.Terminals),
-            ["timeouts"] = Vector(data.Timeouts),
+            ["terminals"] = Vector(H5Bools(data.Terminals)),
+            ["timeouts"] = Vector(H5Bools(data.Timeouts)),
             ["next_observations"] = Matrix(data.NextObservations, data.Count, data.ObservationSize),
         };
         if (data.Infos.Count > 0)
@@ -251,9 +275,11 @@ public static class DatasetFile
         }
         episodes.Sort((x, y) => x.Index.CompareTo(y.Index));
 
-        OfflineDatasetBuilder? builder = null;
-        bool integerActions = false;
-        HashSet<string>? infoKeys = null;
+        if (episodes.Count == 0) throw new DatasetFileException(file, null, null, "a Minari file with no episode_{i} groups");
+
+        // First every episode is read and checked, then the rows are laid out: infos that not every episode has cannot
+        // be rows of the whole dataset, so only the keys all episodes share are kept.
+        var read = new List<(NumericArray Obs, NumericArray Act, NumericArray Rew, NumericArray Term, NumericArray Trunc, Dictionary<string, NumericArray> Infos)>();
         foreach (var (idx, g) in episodes)
         {
             string ep = $"episode_{idx}";
@@ -280,36 +306,49 @@ public static class DatasetFile
             for (int i = 0; i < steps - 1; i++)
                 if (term.Flag(i) || trunc.Flag(i))
                     throw new DatasetFileException(file, term.Flag(i) ? term.Key : trunc.Key, i, $"ends the episode at step {i} of {steps}; a Minari episode ends only at its last step");
+            if (read.Count > 0)
+            {
+                if (obs.Width != read[0].Obs.Width) throw new DatasetFileException(file, obs.Key, null, $"has {obs.Width} floats per observation but {read[0].Obs.Key} has {read[0].Obs.Width}");
+                if (act.Width != read[0].Act.Width) throw new DatasetFileException(file, act.Key, null, $"has {act.Width} floats per action but {read[0].Act.Key} has {read[0].Act.Width}");
+            }
             var infos = g.LinkExists("infos") && g.Get("infos") is IH5Group ? ReadInfoGroup(g, file, "infos", steps, ep, allowOneMore: true) : new();
-
-            if (builder is null)
-            {
-                builder = new OfflineDatasetBuilder(obs.Width, act.Width);
-                integerActions = act.Integer;
-                infoKeys = infos.Keys.ToHashSet();
-            }
-            else
-            {
-                if (obs.Width != builder.ObservationSize) throw new DatasetFileException(file, obs.Key, null, $"has {obs.Width} floats per observation but earlier episodes have {builder.ObservationSize}");
-                if (act.Width != builder.ActionSize) throw new DatasetFileException(file, act.Key, null, $"has {act.Width} floats per action but earlier episodes have {builder.ActionSize}");
-                infoKeys!.IntersectWith(infos.Keys);
-            }
-            int ow = obs.Width, aw = act.Width;
+            read.Add((obs, act, rew, term, trunc, infos));
+        }
+        var shared = read[0].Infos.Keys.Where(k => read.All(r => r.Infos.TryGetValue(k, out var v) && v.Width == read[0].Infos[k].Width)).ToList();
+        int ow = read[0].Obs.Width, aw = read[0].Act.Width;
+        // Rows laid out straight into the dataset's arrays (episode after episode), without per-value list growth.
+        long total = read.Sum(r => r.Act.Rows);
+        if (total > int.MaxValue) throw new DatasetFileException(file, null, null, $"{total} steps are more rows than one dataset holds");
+        int rows = (int)total;
+        var o = new float[(long)rows * ow];
+        var o2 = new float[(long)rows * ow];
+        var a2 = new float[(long)rows * aw];
+        var rw = new float[rows];
+        var tm = new bool[rows];
+        var to = new bool[rows];
+        var inf = shared.ToDictionary(k => k, k => new float[(long)rows * read[0].Infos[k].Width]);
+        int row = 0;
+        foreach (var (obs, act, rew, term, trunc, infos) in read)
+        {
+            int steps = (int)act.Rows;
+            Array.Copy(obs.Values, 0, o, (long)row * ow, (long)steps * ow);
+            Array.Copy(obs.Values, ow, o2, (long)row * ow, (long)steps * ow);
+            Array.Copy(act.Values, 0, a2, (long)row * aw, (long)steps * aw);
+            Array.Copy(rew.Values, 0, rw, row, steps);
             for (int i = 0; i < steps; i++)
             {
-                bool last = i == steps - 1;
-                bool terminal = term.Flag(i);
-                builder.Add(obs.Values.AsSpan(i * ow, ow), act.Values.AsSpan(i * aw, aw), rew.Values[i], terminal,
-                    trunc.Flag(i) || (last && !terminal), obs.Values.AsSpan((i + 1) * ow, ow));
-                foreach (var (key, info) in infos) builder.AddInfo(key, info.Values.AsSpan(i * info.Width, info.Width));
+                tm[row + i] = term.Flag(i);
+                to[row + i] = trunc.Flag(i) || (i == steps - 1 && !tm[row + i]);
             }
+            foreach (var key in shared)
+            {
+                int w = infos[key].Width;
+                Array.Copy(infos[key].Values, 0, inf[key], (long)row * w, (long)steps * w); // the first T rows of T or T+1
+            }
+            row += steps;
         }
-        if (builder is null) throw new DatasetFileException(file, null, null, "a Minari file with no episode_{i} groups");
-        // Infos only some episodes carry cannot be rows of the whole dataset: keep the keys every episode has.
-        var built = builder.Build();
-        foreach (var key in built.Infos.Keys.ToList())
-            if (!infoKeys!.Contains(key)) built.Infos.Remove(key);
-        built.IntegerActions = integerActions;
+        var built = new OfflineDataset(ow, aw, o, a2, rw, tm, to, o2) { IntegerActions = read[0].Act.Integer };
+        foreach (var (k, v) in inf) built.Infos[k] = v;
         ReadAttributes(h5, built.Metadata);
         string json = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!, MinariMetadataName);
         if (System.IO.Path.GetFileName(file) == MinariFileName && File.Exists(json)) ReadMetadataJson(json, built.Metadata);
@@ -341,8 +380,8 @@ public static class DatasetFile
                 ["observations"] = Matrix(obs, steps + 1, ow),
                 ["actions"] = ActionsDataset(data, start, steps),
                 ["rewards"] = Vector(data.Rewards.AsSpan(start, steps).ToArray().Select(x => (double)x).ToArray()),
-                ["terminations"] = Vector(data.Terminals.AsSpan(start, steps).ToArray()),
-                ["truncations"] = Vector(data.Timeouts.AsSpan(start, steps).ToArray().Select((x, k) => x && !data.Terminals[start + k]).ToArray()),
+                ["terminations"] = Vector(H5Bools(data.Terminals.AsSpan(start, steps).ToArray())),
+                ["truncations"] = Vector(H5Bools(data.Timeouts.AsSpan(start, steps).ToArray().Select((x, k) => x && !data.Terminals[start + k]).ToArray())),
                 Attributes = new() { ["id"] = (long)e, ["total_steps"] = (long)steps },
             };
             var infos = new H5Group();
@@ -582,6 +621,16 @@ public static class DatasetFile
     }
 
     // ---------------------------------------------------------------- writing helpers
+
+    /// <summary>
+    /// h5py stores numpy's bool as an HDF5 enum over int8 with members FALSE = 0 and TRUE = 1; PureHDF writes a C# enum
+    /// as such an enum, so flags written this way read back in Python as bool arrays (a bool[] would arrive as uint8).
+    /// The base is unsigned because PureHDF 2.2.0's enum writer casts every value to byte (an sbyte enum throws);
+    /// h5py still maps it to bool (tested).
+    /// </summary>
+    private enum H5Bool : byte { FALSE = 0, TRUE = 1 }
+
+    private static H5Bool[] H5Bools(bool[] flags) => flags.Select(f => f ? H5Bool.TRUE : H5Bool.FALSE).ToArray();
 
     private static H5DatasetCreation Gzip() => new(Filters: new List<H5Filter> { new(DeflateFilter.Id, new() { [DeflateFilter.COMPRESSION_LEVEL] = 1 }) });
 

@@ -81,6 +81,17 @@ public abstract class TransitionReplay : IReplay
         }
     }
 
+    /// <summary>Copies the transition in <paramref name="slot"/> out (e.g. to export a run's replay as a dataset).</summary>
+    public void ReadRow(int slot, Span<float> obs, Span<float> action, out float reward, out float discount, Span<float> nextObs)
+    {
+        CheckSlot(slot);
+        _obs.AsSpan(slot * ObsSize, ObsSize).CopyTo(obs);
+        _next.AsSpan(slot * ObsSize, ObsSize).CopyTo(nextObs);
+        _act.AsSpan(slot * ActSize, ActSize).CopyTo(action);
+        reward = _rew[slot];
+        discount = _disc[slot];
+    }
+
     /// <summary>Writes the chosen slots into <c>into.Indices</c> (and weights, if any).</summary>
     protected abstract void PickRows(int batchSize, Rng rng, double beta, ReplayBatch into);
 

@@ -147,6 +147,24 @@ public class DatasetFileTests : IClassFixture<ReferenceFiles>
     }
 
     [Fact]
+    public void MinariInfosOnlySomeEpisodesHaveAreLeftOut()
+    {
+        var d = DatasetFile.Read(_ref["minari-partial-infos"]);
+        Assert.Equal(8, d.Count);
+        Assert.True(d.Infos.ContainsKey("qpos"));
+        Assert.False(d.Infos.ContainsKey("qvel"));
+    }
+
+    [Fact]
+    public void MinariEpisodeEndingBeforeItsLastStepIsAnErrorNamingEpisodeAndStep()
+    {
+        var e = Assert.Throws<DatasetFileException>(() => DatasetFile.Read(_ref["minari-early-end"]));
+        Assert.Equal("episode_0/terminations", e.Key);
+        Assert.Equal(1, e.Row);
+        Assert.Contains("main_data.hdf5", e.Message);
+    }
+
+    [Fact]
     public void OwnD4rlFilesRoundTripExactly()
     {
         var original = Recorded(integerActions: false);
@@ -200,19 +218,19 @@ public class DatasetFileTests : IClassFixture<ReferenceFiles>
         string code = """
             import sys, json, h5py, numpy as np
             with h5py.File(sys.argv[1]) as f:
-                print(f['observations'].shape, f['actions'].dtype, f['terminals'][:].astype(bool).sum(), round(float(np.sum(f['rewards'][:])), 3))
+                print(f['observations'].shape, f['actions'].dtype, f['terminals'].dtype, f['terminals'][:].sum(), round(float(np.sum(f['rewards'][:])), 3))
             with h5py.File(sys.argv[2] + '/data/main_data.hdf5') as f:
                 eps = sorted(f.keys(), key=lambda k: int(k.split('_')[1]))
-                print(len(eps), f[eps[0]]['observations'].shape, f[eps[0]]['actions'].dtype, json.load(open(sys.argv[2] + '/data/metadata.json'))['total_steps'])
+                print(len(eps), f[eps[0]]['observations'].shape, f[eps[0]]['actions'].dtype, f[eps[0]]['truncations'].dtype, json.load(open(sys.argv[2] + '/data/metadata.json'))['total_steps'])
             """;
         var (rc, output) = Python.Run("-c", code, d4rl, minari);
         Assert.True(rc == 0, output);
         var lines = output.Trim().Split('\n');
         int terminals = original.Terminals.Count(t => t);
         double rewards = Math.Round(original.Rewards.Sum(x => (double)x), 3);
-        Assert.Equal($"({original.Count}, {original.ObservationSize}) int64 {terminals} {rewards.ToString(System.Globalization.CultureInfo.InvariantCulture)}", lines[0].Trim());
+        Assert.Equal($"({original.Count}, {original.ObservationSize}) int64 bool {terminals} {rewards.ToString(System.Globalization.CultureInfo.InvariantCulture)}", lines[0].Trim());
         var eps = original.Episodes();
-        Assert.Equal($"{eps.Count} ({eps[0].End - eps[0].Start + 1}, {original.ObservationSize}) int64 {original.Count}", lines[1].Trim());
+        Assert.Equal($"{eps.Count} ({eps[0].End - eps[0].Start + 1}, {original.ObservationSize}) int64 bool {original.Count}", lines[1].Trim());
     }
 
     [Fact]

@@ -70,7 +70,7 @@ with h5py.File(os.path.join(out, "not-a-dataset.hdf5"), "w") as f:
     f.create_dataset("labels", data=np.zeros(2))
 
 
-def minari(folder, discrete=False):
+def minari(folder, discrete=False, qvel_in_episode_1=True, early_end=False):
     data = os.path.join(folder, "data")
     os.makedirs(data, exist_ok=True)
     lengths = [5, 3]
@@ -90,11 +90,14 @@ def minari(folder, discrete=False):
             term = np.zeros(T, dtype=bool)
             trunc = np.zeros(T, dtype=bool)
             (term if e == 1 else trunc)[-1] = True
+            if early_end and e == 0:
+                term[1] = True
             g.create_dataset("terminations", data=term, chunks=True, maxshape=(None,))
             g.create_dataset("truncations", data=trunc, chunks=True, maxshape=(None,))
             info_steps = np.arange(T + 1) + 100 * e
             g.create_dataset("infos/qpos", data=np.stack([2.0 * info_steps, 2.0 * info_steps + 1], axis=1))
-            g.create_dataset("infos/qvel", data=(-1.0 * info_steps).reshape(T + 1, 1))
+            if e == 0 or qvel_in_episode_1:
+                g.create_dataset("infos/qvel", data=(-1.0 * info_steps).reshape(T + 1, 1))
     action_space = (
         {"type": "Discrete", "dtype": "int64", "start": 0, "n": 2}
         if discrete
@@ -117,4 +120,6 @@ def minari(folder, discrete=False):
 
 minari(os.path.join(out, "minari"))
 minari(os.path.join(out, "minari-discrete"), discrete=True)
+minari(os.path.join(out, "minari-partial-infos"), qvel_in_episode_1=False)
+minari(os.path.join(out, "minari-early-end"), early_end=True)
 print("ok")

@@ -26,7 +26,7 @@ namespace Astromech.Agents.Sac;
 /// only. learning_starts still applies online (uniform actions, no updates before it): set it to 0 so the pretrained
 /// policy acts and learns from the first step, as the presets and bench/awac do.</para>
 /// </summary>
-public sealed class SacAgent : IOfflineAgent
+public sealed class SacAgent : IOfflineAgent, Astromech.Datasets.IReplayExport
 {
     private const string Prefix = "sac";
     private readonly SacConfig _cfg;
@@ -222,6 +222,17 @@ public sealed class SacAgent : IOfflineAgent
             Buffer.BlockCopy(noise, 0, _noise, 0, noise.Length);
         })
         .Blob("replay", _replay.Save, _replay.Load);
+
+    // IReplayExport: `dataset record --from-replay` turns this run's replay into a dataset (D4RL's medium-replay).
+    TransitionReplay Astromech.Datasets.IReplayExport.ExportedReplay => _replay;
+    int Astromech.Datasets.IReplayExport.ReplayCopies => _cfg.NumEnvs;
+
+    /// <summary>Replay holds the policy's [−1, 1] action; the env saw it mapped affinely onto the Box.</summary>
+    void Astromech.Datasets.IReplayExport.ToEnvAction(ReadOnlySpan<float> stored, Span<float> envAction)
+    {
+        stored[.._actSize].CopyTo(envAction);
+        _scale.ToEnv(envAction[.._actSize]);
+    }
 
     public void Dispose() => _learner.Dispose();
 }
