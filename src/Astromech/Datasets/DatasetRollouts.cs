@@ -22,10 +22,11 @@ public sealed record RolloutOptions
 }
 
 /// <summary>
-/// Records episodes of a policy (any trained <see cref="IAgent"/>, or uniformly random actions) into an
-/// <see cref="OfflineDataset"/>: one row per step with the env's terminated flag as the terminal and its truncated
-/// flag as the timeout, the true final observation as the next observation of an episode's last row. Shared by
-/// <c>dataset record</c>, AWAC's prior-data recipe and the tests.
+/// Records episodes of an <see cref="IAgent"/> (or uniformly random actions) into an <see cref="OfflineDataset"/> through
+/// the shared <see cref="DatasetRecorder"/> (terminated → terminal, truncated → timeout, the true final observation as an
+/// episode's last next observation, qpos/qvel infos on MuJoCo envs), adding what the recorder's delegate cannot say: a
+/// stochastic policy (<see cref="RolloutOptions.Deterministic"/> false samples from the agent's own distribution, as
+/// AWAC's prior-data recipe rolls out its BC policy) and the policy's name in the metadata.
 /// </summary>
 public static class DatasetRollouts
 {
@@ -33,57 +34,20 @@ public static class DatasetRollouts
     public static OfflineDataset Record(IAgent? policy, Func<IEnv> makeEnv, int episodes, RolloutOptions? options = null)
     {
         var o = options ?? new RolloutOptions();
-        if (episodes < 1) throw new ArgumentOutOfRangeException(nameof(episodes), episodes, "record at least one episode");
-        if (o.NoiseSigma < 0 || !double.IsFinite(o.NoiseSigma)) throw new ArgumentOutOfRangeException(nameof(options), o.NoiseSigma, "noise σ must be a finite number ≥ 0");
-        if (o.Epsilon is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(options), o.Epsilon, "ε must lie in [0, 1]");
         using var env = makeEnv();
-        var obsSpace = env.ObservationSpace;
-        var actSpace = env.ActionSpace;
-        if (policy is not null && (policy.ObservationSpace.FlatSize != obsSpace.FlatSize || policy.ActionSpace.ToString() != actSpace.ToString()))
-            throw new ArgumentException($"the policy was built for observations {policy.ObservationSpace} and actions {policy.ActionSpace}, the env has {obsSpace} and {actSpace}");
-        if (o.NoiseSigma > 0 && actSpace is not Box)
-            throw new ArgumentException($"Gaussian action noise needs a Box action space; the env's is {actSpace} (use ε-random actions instead)");
-        var box = actSpace as Box;
-        var rng = new Rng(o.Seed);
-        var builder = new OfflineDatasetBuilder(obsSpace.FlatSize, actSpace.FlatSize);
-        var obs = new float[obsSpace.FlatSize];
-        var next = new float[obsSpace.FlatSize];
-        var action = new float[actSpace.FlatSize];
-        var start = new[] { true };
+        if (policy is not null && (policy.ObservationSpace.FlatSize != env.ObservationSpace.FlatSize || policy.ActionSpace.ToString() != env.ActionSpace.ToString()))
+            throw new ArgumentException($"the policy was built for observations {policy.ObservationSpace} and actions {policy.ActionSpace}, the env has {env.ObservationSpace} and {env.ActionSpace}");
         long steps = 0;
-        for (int e = 0; e < episodes; e++)
+        DatasetPolicy? act = policy is null ? null : (obs, action) =>
         {
-            env.Reset(obs, unchecked(o.Seed + e));
-            policy?.OnEpisodeStart(start);
-            while (true)
-            {
-                if (policy is null || o.Epsilon > 0 && rng.NextDouble() < o.Epsilon) actSpace.Sample(rng, action);
-                else
-                {
-                    policy.Act(obs, action, new Progress(steps, steps + 1), o.Deterministic);
-                    if (box is not null && o.NoiseSigma > 0)
-                        for (int j = 0; j < action.Length; j++)
-                        {
-                            float half = 0.5f * (box.High[j] - box.Low[j]);
-                            action[j] = Math.Clamp(action[j] + (float)(o.NoiseSigma * half * rng.NextGaussian()), box.Low[j], box.High[j]);
-                        }
-                }
-                var r = env.Step(action, next);
-                policy?.OnRewards(new[] { (float)r.Reward });
-                builder.Add(obs, action, (float)r.Reward, r.Terminated, r.Truncated, next);
-                steps++;
-                if (r.Terminated || r.Truncated) break;
-                Array.Copy(next, obs, obs.Length);
-            }
-        }
-        builder.Metadata["policy"] = o.PolicyName;
-        builder.Metadata["episodes"] = episodes.ToString();
-        builder.Metadata["seed"] = o.Seed.ToString();
-        builder.Metadata["deterministic"] = o.Deterministic ? "true" : "false";
-        builder.Metadata["noise_sigma"] = o.NoiseSigma.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        builder.Metadata["epsilon"] = o.Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        var d = builder.Build();
-        d.EnvId = o.EnvId ?? env.Spec?.Id;
+            policy.Act(obs, action, new Progress(steps, steps + 1), o.Deterministic);
+            steps++;
+        };
+        var d = DatasetRecorder.Record(env, act, new RecordOptions(episodes, o.Seed, o.NoiseSigma, o.Epsilon));
+        d.Metadata["policy"] = o.PolicyName;
+        d.Metadata["episodes"] = episodes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        d.Metadata["deterministic"] = o.Deterministic ? "true" : "false";
+        if (o.EnvId is not null) d.EnvId = o.EnvId;
         return d;
     }
 }
