@@ -83,8 +83,10 @@ public class AwacTests
     /// <summary>
     /// The learning test: offline on the bandit data, BC's policy sits between the two actions (their mean is 0) while
     /// AWAC's advantage weights pull it to the rewarded one. Seed 0, 1,500 updates of batch 128 on [32, 32] nets (a few
-    /// seconds); AWAC must act above 0.3 (the optimum is 0.5; weighting the good half e¹ : e⁰ already gives ≈ 0.23 for a
-    /// Gaussian fitted by weighted likelihood, the critic's advantages sharpen that as Q separates), BC within 0.15 of 0.
+    /// seconds), λ = 0.3. Why 0.3: a weighted likelihood fit to the two actions ±0.5 puts the mean near
+    /// 0.5 · (w₊ − w₋)/(w₊ + w₋), so acting above 0.3 needs w₊/w₋ ≥ 4, i.e. exp(ΔA/λ) ≥ 4: the critic must have
+    /// separated the two actions by ΔA ≥ 0.42 of their true gap of 1 (a learned critic gives ≈ 1, so ≈ 0.47). Unweighted
+    /// (BC) the ratio is 1 and the mean 0; BC must stay within 0.15 of it.
     /// </summary>
     [Theory]
     [InlineData(AwacWeighting.BatchSoftmax)]
