@@ -17,6 +17,9 @@ namespace Astromech.Cli
                               [--eval-episodes N] [--eval-interval N] [--checkpoint-interval N]
                               [--resume CHECKPOINT] [--overwrite] [--actors N] [--no-progress]
                               [--kickstart TEACHER.ckpt[,TEACHER2.ckpt]] [--lambda X|pbt [--population N] [--ready-interval N] [--final-eval-episodes N]]
+                              [--dataset FILE --offline-steps N]   (bc, awac, sac: N updates on the dataset first; --steps 0 for offline only)
+              astromech dataset awac-prior --checkpoint EXPERT.ckpt --out FILE.hdf5 [--demos 15] [--demo-noise 0.1] [--bc-episodes 100] [--bc-updates 10k] [--seed S] [--layout d4rl|minari]
+              astromech plot seeds --series LABEL=RUN_DIR,RUN_DIR... [--series ...] --out FILE.png [--metric eval/mean_return] [--switch] [--title T]
               astromech pbt --config FILE [--out DIR] [--overwrite] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
               astromech meta eval CHECKPOINT [--family ENV_ID] [--tasks N] [--trial-episodes N] [--seed S] [--out DIR] [--deterministic]
@@ -61,14 +64,16 @@ namespace Astromech.Cli
                     "train" => TrainCommand.Run(rest),
                     "pbt" => PbtCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
+                    "dataset" when rest.Length > 0 && rest[0] == "awac-prior" => AwacPriorCommand.Run(rest.Skip(1).ToArray()),
                     "staleness" => StalenessCommand.Run(rest),
+                    "plot" => PlotCommand.Run(rest),
                     "dataset" => DatasetCommand.Run(rest),
                     "env" => EnvCommand.Run(rest),
                     "bench" => BenchCommand.Run(rest),
                     "node" => NodeCommand.Run(rest),
                     "cluster" => ClusterCommand.Run(rest),
                     "meta" => MetaCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, meta, staleness, dataset, env, bench, node, cluster (astromech --help)"),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, meta, plot, staleness, dataset, env, bench, node, cluster (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

@@ -14,7 +14,7 @@ namespace Astromech.Cli.Commands;
 internal static class RunSetup
 {
     public static readonly string[] RunKeys =
-        { "algo", "env", "steps", "seed", "env_args", "eval_episodes", "eval_interval", "checkpoint_interval" };
+        { "algo", "env", "steps", "seed", "env_args", "eval_episodes", "eval_interval", "checkpoint_interval", "offline_steps" };
 
     /// <summary>
     /// The ready-made config shipped for (algo, env), from configs/ embedded in this program, or null. An id with a

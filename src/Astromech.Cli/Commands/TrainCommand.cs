@@ -12,7 +12,7 @@ internal static class TrainCommand
     {
         var a = CliArgs.Parse(argv, "train",
             new[] { "algo", "env", "steps", "seed", "out", "config", "set", "env-arg", "eval-episodes", "eval-interval", "checkpoint-interval", "resume", "torch-threads",
-                    "kickstart", "lambda", "population", "ready-interval", "final-eval-episodes", "actors" },
+                    "kickstart", "lambda", "population", "ready-interval", "final-eval-episodes", "actors", "dataset", "offline-steps" },
             new[] { "no-progress", "overwrite" });
         if (a.Positional.Count > 0) throw new CliException($"train: unexpected argument '{a.Positional[0]}'");
 
@@ -35,7 +35,13 @@ internal static class TrainCommand
         var envArgs = RunSetup.EnvArgs(root);
         foreach (var (k, v) in a.Pairs("env-arg")) envArgs[k] = v;
 
-        long steps = a.GetLong("steps", 1) ?? RunSetup.Long(root, "steps") ?? 100_000;
+        long offlineSteps = a.GetLong("offline-steps", 0) ?? RunSetup.Long(root, "offline_steps") ?? 0;
+        string? datasetPath = a.Get("dataset");
+        if ((datasetPath is not null || offlineSteps > 0) && !algo.LearnsOffline)
+            throw new CliException($"train: --dataset and --offline-steps need an algorithm that learns from a dataset ({Algorithms.NamesWith(i => i.LearnsOffline)}); '{algo.Name}' does not");
+        if (offlineSteps > 0 && datasetPath is null && a.Get("resume") is null)
+            throw new CliException($"train: --offline-steps {offlineSteps} needs --dataset FILE to learn from");
+        long steps = a.GetLong("steps", offlineSteps > 0 ? 0 : 1) ?? RunSetup.Long(root, "steps") ?? 100_000;
         int seed = a.GetInt("seed") ?? RunSetup.Int(root, "seed") ?? 0;
         var spec = EnvRegistry.Spec(envId);
         var (obsSpace, actSpace) = Spaces(algo, config, envId, envArgs); // validates env args before anything is written
@@ -74,6 +80,15 @@ internal static class TrainCommand
         }
         if (a.Get("population") is not null || a.Get("ready-interval") is not null || a.Get("final-eval-episodes") is not null)
             throw new CliException("train: --population, --ready-interval and --final-eval-episodes apply only with --lambda pbt (or use astromech pbt --config FILE)");
+        Astromech.Datasets.OfflineDataset? dataset = null;
+        if (datasetPath is not null && a.Get("resume") is null)
+        {
+            dataset = Astromech.Datasets.DatasetFile.Read(datasetPath);
+            if (dataset.EnvId is string recordedOn && !string.Equals(recordedOn, envId, StringComparison.Ordinal))
+                throw new CliException($"train: dataset {datasetPath} was recorded on {recordedOn}, not on {envId}");
+            dataset.Validate(obsSpace, actSpace, datasetPath);
+            Console.WriteLine($"dataset {datasetPath}: {dataset.Count:N0} transitions, {dataset.Episodes().Count} episodes");
+        }
         using var agent = algo.Create(config, obsSpace, actSpace, seed);
         using var signals = new StopSignals("train");
 
@@ -93,7 +108,10 @@ internal static class TrainCommand
             AgentConfig = ConfigBinder.ToJson(config),
             Stop = signals.Token,
             Overwrite = a.Flag("overwrite"),
+            Dataset = dataset,
+            OfflineSteps = offlineSteps,
         };
+        if (offlineSteps > 0) Console.WriteLine($"offline phase: {offlineSteps:N0} updates on the dataset, then {steps:N0} env steps online");
         Console.WriteLine($"training {algo.Name} on {envId} for {steps:N0} env steps, seed {seed} (config: {source}{(a.All("set").Count > 0 ? " + --set" : "")})");
         var summary = Trainer.Run(agent, () => algo.MakeEnv(config, envId, envArgs), options);
 

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Astromech.Agents.A2c;
 using Astromech.Agents.A3c;
+using Astromech.Agents.Awac;
+using Astromech.Agents.Bc;
 using Astromech.Agents.ApeX;
 using Astromech.Agents.Impala;
 using Astromech.Agents.Dqn;
@@ -56,6 +58,13 @@ public sealed record AlgorithmInfo(
 
     /// <summary>Named diagnostics the CLI can run on this algorithm's checkpoints (e.g. <c>staleness</c>).</summary>
     public IReadOnlyList<string> Diagnostics { get; init; } = Array.Empty<string>();
+
+    /// <summary>The agent is an <see cref="IOfflineAgent"/>: it takes <c>--dataset FILE --offline-steps N</c> (BC, AWAC, SAC from data).</summary>
+    public bool LearnsOffline { get; init; }
+
+    /// <summary>Its loss reads no rewards (behaviour cloning), so a NaN reward cannot reach a loss term; the conformance
+    /// suite's NaN-reward case does not apply to it.</summary>
+    public bool LossIgnoresRewards { get; init; }
 
     /// <summary>Small runs for the conformance suite: one per env kind the algorithm acts in.</summary>
     public IReadOnlyList<SmokeRun> Smoke { get; init; } = Array.Empty<SmokeRun>();
@@ -118,6 +127,8 @@ public static class Algorithms
         R2d2Algorithm.Info,
         ApexAlgorithm.Info,
         Rl2Algorithm.Info,
+        BcAlgorithm.Info,
+        AwacAlgorithm.Info,
     };
 
     public static IReadOnlyList<AlgorithmInfo> All => _all;

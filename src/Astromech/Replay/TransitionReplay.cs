@@ -56,6 +56,10 @@ public abstract class TransitionReplay : IReplay
     public int ObservationSize => ObsSize;
     /// <summary>Action floats per row.</summary>
     public int ActionSize => ActSize;
+    /// <summary>The observation stored in <paramref name="slot"/> (slots fill in insertion order until the replay wraps).</summary>
+    public ReadOnlySpan<float> ObservationAt(int slot) => _obs.AsSpan(checked(slot * ObsSize), ObsSize);
+    /// <summary>The reward stored in <paramref name="slot"/>.</summary>
+    public float RewardAt(int slot) => _rew[slot];
     public virtual long BytesUsed => sizeof(float) * ((long)_obs.Length * 2 + _act.Length + _rew.Length + _disc.Length);
 
     public int Add(ReadOnlySpan<float> obs, ReadOnlySpan<float> action, float reward, float discount, ReadOnlySpan<float> nextObs)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Astromech.Datasets;
 using Astromech.Envs;
 using Astromech.Envs.Vector;
 using Astromech.Training.Checkpoints;
@@ -39,6 +40,12 @@ public sealed record TrainerOptions
     /// <summary>A fresh run (no <see cref="ResumeFrom"/>) into a folder that holds a run already replaces it; without this
     /// such a run is refused.</summary>
     public bool Overwrite { get; init; }
+    /// <summary>A dataset for an <see cref="IOfflineAgent"/>: loaded into its replay before anything else (not on resume:
+    /// the checkpoint's replay already holds it).</summary>
+    public OfflineDataset? Dataset { get; init; }
+    /// <summary>Offline gradient steps on the dataset before the first env step (the offline phase); 0: none.
+    /// <see cref="EvalInterval"/> and <see cref="CheckpointInterval"/> count these updates during the offline phase.</summary>
+    public long OfflineSteps { get; init; }
 }
 
 /// <summary>The numbers a run ends with; written as summary.json.</summary>
@@ -72,6 +79,8 @@ public sealed record RunSummary
     public string? BestCheckpoint { get; init; }
     /// <summary>True when the run was stopped before <see cref="TrainerOptions.TotalSteps"/> (the final evaluation was then skipped).</summary>
     public bool Stopped { get; init; }
+    /// <summary>Offline updates run before the online phase (0 without one).</summary>
+    public long OfflineUpdates { get; init; }
 
     public JsonObject ToJson(IReadOnlyDictionary<string, string> envArgs, JsonObject? config)
     {
@@ -103,6 +112,7 @@ public sealed record RunSummary
             ["best_eval_mean_return"] = BestEvalMeanReturn,
             ["best_eval_step"] = BestEvalStep,
             ["best_checkpoint"] = BestCheckpoint,
+            ["offline_updates"] = OfflineUpdates,
             ["config"] = config?.DeepClone(),
         };
     }
@@ -117,6 +127,11 @@ public sealed record RunSummary
 /// reached the threshold (Gymnasium's definition of solving, measured on the training episodes, so it
 /// includes exploration); eval_solved_at_step is the first periodic evaluation whose deterministic mean
 /// over <see cref="TrainerOptions.EvalEpisodes"/> episodes reached it.</para>
+/// <para>With an offline phase (<see cref="TrainerOptions.OfflineSteps"/>, an <see cref="IOfflineAgent"/>) the trainer
+/// first runs that many updates on the dataset, without env steps. Everything logged in that phase (losses, evaluations)
+/// is placed at step u − N for offline update u of N, so offline points sit at steps ≤ 0 and the online phase starts at
+/// 0: the switch is step 0 on every curve, <c>train/phase</c> is logged 0 in the offline phase and 1 at the switch, and
+/// curve.png draws a line there.</para>
 /// </summary>
 public static class Trainer
 {
@@ -131,8 +146,18 @@ public static class Trainer
     public static RunSummary Run(IAgent agent, Func<IEnv> makeEnv, TrainerOptions o)
     {
         if (o.EvalEpisodes < 1) throw new ArgumentException($"eval_episodes must be at least 1, got {o.EvalEpisodes}");
-        if (o.TotalSteps < 1) throw new ArgumentException($"steps must be at least 1, got {o.TotalSteps}");
+        if (o.OfflineSteps < 0) throw new ArgumentException($"offline steps must not be negative, got {o.OfflineSteps}");
+        if (o.TotalSteps < (o.OfflineSteps > 0 ? 0 : 1))
+            throw new ArgumentException($"steps must be at least 1 (or 0 after an offline phase), got {o.TotalSteps}");
+        var offline = agent as IOfflineAgent;
+        if ((o.Dataset is not null || o.OfflineSteps > 0) && offline is null)
+            throw new ArgumentException($"algorithm '{agent.Algo}' does not learn from a dataset (no offline phase); give --dataset and --offline-steps to an offline learner");
+        if (o.OfflineSteps > 0 && o.Dataset is null && o.ResumeFrom is null)
+            throw new ArgumentException($"{o.OfflineSteps} offline steps were asked for without a dataset to learn from (--dataset FILE)");
         using var books = new Books(agent, makeEnv, o);
+        if (offline is not null && o.Dataset is not null && o.ResumeFrom is null) offline.LoadDataset(o.Dataset);
+        if (offline is not null && o.OfflineSteps > 0) OfflineLoop(offline, o, books);
+        books.OfflineUpdates = offline?.OfflineUpdates ?? 0;
         switch (agent)
         {
             case IStreamAgent stream: StreamLoop(stream, makeEnv, o, books); break;
@@ -199,6 +224,20 @@ public static class Trainer
         }
     }
 
+    /// <summary>Offline updates until the agent has made <see cref="TrainerOptions.OfflineSteps"/> of them (a resumed agent
+    /// continues from its checkpointed count); evaluations and checkpoints by the same intervals, counted in updates.</summary>
+    private static void OfflineLoop(IOfflineAgent agent, TrainerOptions o, Books books)
+    {
+        if (books.EnvSteps > 0) return; // resumed in the online phase: the offline phase is over
+        books.LogPhase(0, agent.OfflineUpdates - o.OfflineSteps);
+        while (agent.OfflineUpdates < o.OfflineSteps && !o.Stop.IsCancellationRequested)
+        {
+            var m = agent.OfflineUpdate();
+            books.OfflineProgress(agent.OfflineUpdates, o.OfflineSteps, m);
+        }
+        if (agent.OfflineUpdates >= o.OfflineSteps) books.LogPhase(1, 0); // a stop mid-phase resumes offline
+    }
+
     private static void ConcurrentLoop(IConcurrentAgent agent, Func<IEnv> makeEnv, TrainerOptions o, Books books)
     {
         var run = new ConcurrentRun(makeEnv, books.ResetSeed, books.EnvSteps, o.TotalSteps);
@@ -259,6 +298,9 @@ public static class Trainer
 
         public long EnvSteps;
         public Action? PauseAgent, ResumeAgent;
+        /// <summary>Offline updates the agent ran (set after the offline phase, for the summary and the curve's switch line).</summary>
+        public long OfflineUpdates;
+        private long _lastOfflineMetrics;
 
         /// <summary>The seed of the first vector reset: resumed runs derive one from the step count, so they do not replay the first episodes.</summary>
         public int ResetSeed => _o.ResumeFrom is null ? _o.Seed : unchecked(_o.Seed + (int)(EnvSteps % int.MaxValue) * 7919);
@@ -353,6 +395,39 @@ public static class Trainer
 
         private double Wall => _priorWallSeconds + _clock.Elapsed.TotalSeconds;
 
+        /// <summary>train/phase: 0 while learning offline, 1 from the switch to online learning.</summary>
+        public void LogPhase(int phase, long step) => _logger.Log("train/phase", phase, step);
+
+        /// <summary>After offline update <paramref name="update"/> of <paramref name="total"/>: metrics every 1,000 updates,
+        /// evaluation and checkpoint by their intervals counted in updates, all at step update − total (≤ 0).</summary>
+        public void OfflineProgress(long update, long total, IReadOnlyDictionary<string, double> metrics)
+        {
+            long step = update - total;
+            if (update - _lastOfflineMetrics >= 1000 || update == total)
+            {
+                _lastOfflineMetrics = update;
+                foreach (var (k, v) in metrics) _logger.Log(k, v, step);
+                _logger.Log("train/offline_updates", update, step);
+            }
+            if (_o.EvalInterval > 0 && (update % _o.EvalInterval == 0 || update == total))
+            {
+                var ev = Evaluator.Run(_agent, _makeEnv, _o.EvalEpisodes, _o.EvalSeed ?? unchecked(_o.Seed + 1_000_003), new Progress(0, _o.TotalSteps));
+                _evals.Add((step, ev.MeanReturn));
+                _logger.Log(MetricNames.EvalMeanReturn, ev.MeanReturn, step);
+                _logger.Log("eval/offline_mean_return", ev.MeanReturn, step);
+                if (ev.SuccessRate is double rate) _logger.Log(MetricNames.EvalSuccessRate, rate, step);
+                if (update == total) _lastEval = (0, ev); // the policy at the switch, which step 0 evaluates
+                if (ev.MeanReturn > _bestEval)
+                {
+                    _bestEval = ev.MeanReturn;
+                    _bestEvalStep = step;
+                    Save(_run.BestCheckpoint);
+                }
+            }
+            if (_o.CheckpointInterval > 0 && update % _o.CheckpointInterval == 0) Save(_run.Checkpoint);
+            _progress?.Update(0, _history.Count, double.NaN);
+        }
+
         public void Episode(long step, double ret, int length)
         {
             _history.Add((step, ret, length));
@@ -439,7 +514,7 @@ public static class Trainer
         {
             _progress?.Finish();
             double wall = Wall;
-            bool stopped = EnvSteps < _o.TotalSteps && _o.Stop.IsCancellationRequested;
+            bool stopped = (EnvSteps < _o.TotalSteps || OfflineUpdates < _o.OfflineSteps) && _o.Stop.IsCancellationRequested;
             Save(_run.Checkpoint);
             // The final policy's evaluation; a periodic one at this very step already is it. A stopped run skips it:
             // the user asked for the process to end (astromech eval CHECKPOINT evaluates it later).
@@ -479,10 +554,11 @@ public static class Trainer
                 BestEvalStep = _bestEvalStep,
                 BestCheckpoint = _bestEvalStep is null ? null : _run.BestCheckpoint,
                 Stopped = stopped,
+                OfflineUpdates = OfflineUpdates,
             };
             _logger.Flush();
             LearningCurvePlot.Save(_run.CurvePng, _history.Select(h => (h.Step, h.Return)).ToList(),
-                $"{_agent.Algo} on {_o.EnvId} (seed {_o.Seed})", _o.RewardThreshold, _evals);
+                $"{_agent.Algo} on {_o.EnvId} (seed {_o.Seed})", _o.RewardThreshold, _evals, switchAt: OfflineUpdates > 0 ? 0 : null);
             var json = summary.ToJson(_o.EnvArgs, _o.AgentConfig);
             if (_agent is IReportsAgentStats stats) json["agent_stats"] = stats.AgentStats();
             RunDirectory.WriteJsonAtomic(_run.SummaryJson, json);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Astromech.Adders;
+using Astromech.Datasets;
 using Astromech.Envs;
 using Astromech.Envs.Spaces;
 using Astromech.Replay;
@@ -19,13 +20,19 @@ namespace Astromech.Agents.Sac;
 /// in replay. Before learning_starts actions are uniform in the Box. Optional action noise (Gaussian or
 /// Ornstein-Uhlenbeck, reset per episode) is added to the [−1, 1] action before clipping, as SB3 does.
 /// Acting samples with the agent's own <see cref="Rng"/>, so a single-threaded seeded run is repeatable.
+/// <para>As an <see cref="IOfflineAgent"/> it is the "SAC from data" baseline of the AWAC paper (naive off-policy
+/// fine-tuning): the dataset is preloaded into the replay, the offline phase runs ordinary SAC updates on it, and the
+/// online phase goes on with the same updates on dataset + online data; the online schedule counts online updates
+/// only. learning_starts still applies online (uniform actions, no updates before it): set it to 0 so the pretrained
+/// policy acts and learns from the first step, as the presets and bench/awac do.</para>
 /// </summary>
-public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
+public sealed class SacAgent : IOfflineAgent, Astromech.Datasets.IReplayExport
 {
     private const string Prefix = "sac";
     private readonly SacConfig _cfg;
     private readonly int _obsSize, _actSize;
-    private readonly float[] _low, _high;
+    private readonly BoxActionScale _scale;
+    private long _offlineUpdates;
     private readonly SacLearner _learner;
     private readonly UniformReplay _replay;
     private readonly VectorNStepAdder _adder;
@@ -47,18 +54,13 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
 
     public SacAgent(SacConfig cfg, Space observationSpace, Space actionSpace, int seed)
     {
-        if (actionSpace is not Box box)
-            throw new ArgumentException($"sac needs continuous actions (a Box action space), but the env's action space is {actionSpace}");
-        if (!box.IsBounded)
-            throw new ArgumentException($"sac needs a bounded Box action space (its tanh policy is rescaled onto the bounds), but the env's action space is {actionSpace}");
+        _scale = new BoxActionScale("sac", actionSpace);
         AgentSpaces.BoxObservations("sac", observationSpace);
         _cfg = cfg;
         ObservationSpace = observationSpace;
         ActionSpace = actionSpace;
         _obsSize = observationSpace.FlatSize;
-        _actSize = box.FlatSize;
-        _low = box.Low.ToArray();
-        _high = box.High.ToArray();
+        _actSize = _scale.Size;
         _rng = new Rng(seed);
         torch.manual_seed(seed);
         _learner = new SacLearner(cfg, _obsSize, _actSize, seed);
@@ -93,12 +95,7 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
         // Exploration noise applies to training actions on the agent's own env copies (rows = num_envs).
         if (!deterministic && _cfg.ActionNoise != ActionNoiseKind.None && rows == _cfg.NumEnvs)
             AddNoise(actions);
-        for (int k = 0; k < actions.Length; k++)
-        {
-            int j = k % _actSize;
-            float a = Math.Clamp(actions[k], -1f, 1f);
-            actions[k] = Math.Clamp(_low[j] + 0.5f * (a + 1f) * (_high[j] - _low[j]), _low[j], _high[j]);
-        }
+        _scale.ToEnv(actions);
     }
 
     private void AddNoise(Span<float> actions)
@@ -142,11 +139,7 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
         var acts = t.Actions;
         if (acts.Length != _scaled.Length)
             throw new ArgumentException($"sac: a vector step of {_cfg.NumEnvs} copies needs {_scaled.Length} action floats, got {acts.Length}");
-        for (int k = 0; k < acts.Length; k++)
-        {
-            int j = k % _actSize;
-            _scaled[k] = Math.Clamp(2f * (acts[k] - _low[j]) / (_high[j] - _low[j]) - 1f, -1f, 1f);
-        }
+        _scale.ToUnit(acts, _scaled);
         _adder.Add(t.Observations, _scaled, t.Rewards, t.Terminated, t.Truncated, t.NextObservations);
         _schedule.Observed(t.Rewards.Length);
     }
@@ -154,8 +147,27 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
     public IReadOnlyDictionary<string, double>? MaybeUpdate(Progress progress)
     {
         long envSteps = progress.EnvSteps;
-        int gradientSteps = _schedule.Due(envSteps, _learner.Updates, _replay.Count, _cfg.BatchSize);
+        int gradientSteps = _schedule.Due(envSteps, _learner.Updates - _offlineUpdates, _replay.Count, _cfg.BatchSize);
         if (gradientSteps <= 0) return null;
+        return Train(gradientSteps, envSteps);
+    }
+
+    public void LoadDataset(OfflineDataset dataset) =>
+        _scale.LoadDataset(Prefix, dataset, ObservationSpace, ActionSpace, _replay, (float)_cfg.Gamma);
+
+    public long OfflineUpdates => _offlineUpdates;
+
+    public IReadOnlyDictionary<string, double> OfflineUpdate()
+    {
+        if (_replay.Count < _cfg.BatchSize)
+            throw new InvalidOperationException($"sac: the offline phase needs at least batch_size = {_cfg.BatchSize} transitions in the replay, it holds {_replay.Count} (was a dataset loaded?)");
+        var m = Train(1, 0);
+        _offlineUpdates++;
+        return m;
+    }
+
+    private Dictionary<string, double> Train(int gradientSteps, long envSteps)
+    {
         double critic = 0, actor = 0, alpha = 0, alphaLoss = 0, q = 0, logp = 0;
         for (int g = 0; g < gradientSteps; g++)
         {
@@ -187,7 +199,8 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
         .Shape(("obs_size", "observation size", _obsSize), ("action_space", "action space", ActionSpace.ToString()))
         .Config(_cfg, "net_arch", "num_envs")
         .CheckConfig<SacConfig>(saved => Checkpoint.EnsureMatches("ent_coef learned (\"auto…\" or fixed)", saved.ParseEntCoef().Learned.ToString(), _learner.LearnsEntCoef.ToString()))
-        .Counters(o => { o["updates"] = _learner.Updates; _schedule.Save(o); }, o => { _learner.SetUpdates((long)o["updates"]!); _schedule.Load(o); })
+        .Counters(o => { o["updates"] = _learner.Updates; o["offline_updates"] = _offlineUpdates; _schedule.Save(o); },
+                  o => { _learner.SetUpdates((long)o["updates"]!); _offlineUpdates = (long?)o["offline_updates"] ?? 0; _schedule.Load(o); })
         .Module("actor", _learner.Actor)
         .Module("critic", _learner.Critic)
         .Module("critic_target", _learner.CriticTarget)
@@ -217,7 +230,8 @@ public sealed class SacAgent : IStreamAgent, Astromech.Datasets.IReplayExport
     /// <summary>Replay holds the policy's [−1, 1] action; the env saw it mapped affinely onto the Box.</summary>
     void Astromech.Datasets.IReplayExport.ToEnvAction(ReadOnlySpan<float> stored, Span<float> envAction)
     {
-        for (int j = 0; j < _actSize; j++) envAction[j] = _low[j] + (stored[j] + 1f) * 0.5f * (_high[j] - _low[j]);
+        stored[.._actSize].CopyTo(envAction);
+        _scale.ToEnv(envAction[.._actSize]);
     }
 
     public void Dispose() => _learner.Dispose();

@@ -8,6 +8,7 @@ public static class SacAlgorithm
         typeof(SacConfig), (cfg, obs, act, seed) => new SacAgent((SacConfig)cfg, obs, act, seed), ActionKinds.Continuous)
     {
         NotATeacherBecause = "its squashed-Gaussian policy has no teacher distribution here yet",
+        LearnsOffline = true,
         Smoke = new[] { new SmokeRun(() => new SacConfig { LearningStarts = 100, BatchSize = 64, NetArch = new[] { 32, 32 } }, "Pendulum-v1", 1_000) },
     };
 }

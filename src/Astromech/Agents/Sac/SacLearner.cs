@@ -49,14 +49,15 @@ public sealed class SacLearner : IDisposable
 {
     private readonly SacConfig _cfg;
     private readonly int _obsSize, _actSize;
-    private readonly Parameter[] _criticParams, _targetParams;
 
     public SquashedGaussianActor Actor { get; }
-    public TwinQNetwork Critic { get; }
-    public TwinQNetwork CriticTarget { get; }
+    /// <summary>The twin critics, their targets and their optimizer (shared with AWAC).</summary>
+    public TwinCritic Critics { get; }
+    public TwinQNetwork Critic => Critics.Online;
+    public TwinQNetwork CriticTarget => Critics.Target;
     public EntropyTemperature Temperature { get; }
     public OptimizerHelper ActorOptimizer { get; }
-    public OptimizerHelper CriticOptimizer { get; }
+    public OptimizerHelper CriticOptimizer => Critics.Optimizer;
     /// <summary>Adam on log α; null when α is fixed.</summary>
     public OptimizerHelper? EntCoefOptimizer { get; }
     public torch.Generator Generator { get; }
@@ -71,19 +72,13 @@ public sealed class SacLearner : IDisposable
         _actSize = actionSize;
         var (learned, initial) = cfg.ParseEntCoef();
         Actor = new SquashedGaussianActor(obsSize, actionSize, cfg.NetArch);
-        Critic = new TwinQNetwork(obsSize, actionSize, cfg.NetArch);
-        CriticTarget = new TwinQNetwork(obsSize, actionSize, cfg.NetArch);
-        CriticTarget.load_state_dict(Critic.state_dict());
-        foreach (var p in CriticTarget.parameters()) p.requires_grad = false;
+        Critics = new TwinCritic(obsSize, actionSize, cfg.NetArch, cfg.LearningRate);
         Temperature = new EntropyTemperature(initial);
         if (!learned) Temperature.LogAlpha.requires_grad = false;
         ActorOptimizer = Optimizers.NewAdam(Actor.parameters(), cfg.LearningRate);
-        CriticOptimizer = Optimizers.NewAdam(Critic.parameters(), cfg.LearningRate);
         EntCoefOptimizer = learned ? Optimizers.NewAdam(new[] { Temperature.LogAlpha }, cfg.LearningRate) : null;
         TargetEntropy = cfg.TargetEntropy ?? -actionSize;
         Generator = new torch.Generator(unchecked((ulong)seed));
-        _criticParams = Critic.parameters().ToArray();
-        _targetParams = CriticTarget.parameters().ToArray();
     }
 
     /// <summary>One gradient step on <paramref name="batch"/>; <paramref name="envSteps"/> only names the step in errors.</summary>
@@ -117,20 +112,10 @@ public sealed class SacLearner : IDisposable
         }
 
         // Critics.
-        Tensor y;
-        using (no_grad())
-        {
-            var (nextActions, nextLogPi) = Actor.Distribution(next).SampleWithLogProb(Generator);
-            var (tq1, tq2) = CriticTarget.forward(next, nextActions);
-            y = SoftTarget(rewards, discounts, tq1, tq2, nextLogPi, alphaS);
-        }
-        var (q1, q2) = Critic.forward(obs, actions);
-        var criticLoss = nn.functional.mse_loss(q1, y).Plus(nn.functional.mse_loss(q2, y)).mul(Scalars.Of(0.5));
-        double criticLossValue = criticLoss.item<float>();
-        NonFiniteLossException.ThrowIfAny("sac", envSteps, Updates, ("critic_loss", criticLossValue));
-        CriticOptimizer.zero_grad();
-        criticLoss.backward();
-        CriticOptimizer.step();
+        Tensor nextActions, nextLogPi;
+        using (no_grad()) (nextActions, nextLogPi) = Actor.Distribution(next).SampleWithLogProb(Generator);
+        var y = Critics.TdTarget(rewards, discounts, next, nextActions, nextLogPi, alphaS);
+        var (criticLossValue, qMean) = Critics.Step(obs, actions, y, "sac", envSteps, Updates);
 
         // Actor, against the updated critics.
         var minQPi = Critic.MinQ(obs, actionsPi);
@@ -142,9 +127,8 @@ public sealed class SacLearner : IDisposable
         ActorOptimizer.step();
 
         Updates++;
-        if (Updates % _cfg.TargetUpdateInterval == 0) Polyak(_targetParams, _criticParams, _cfg.Tau);
+        if (Updates % _cfg.TargetUpdateInterval == 0) Critics.UpdateTarget(_cfg.Tau);
 
-        double qMean = q1.detach().Plus(q2.detach()).mean().item<float>() * 0.5;
         double logProbMean = logPi.detach().mean().item<float>();
         return new SacUpdateStats(criticLossValue, actorLossValue, alpha, alphaLossValue, qMean, logProbMean);
     }
@@ -180,11 +164,9 @@ public sealed class SacLearner : IDisposable
     public void Dispose()
     {
         ActorOptimizer.Dispose();
-        CriticOptimizer.Dispose();
         EntCoefOptimizer?.Dispose();
         Actor.Dispose();
-        Critic.Dispose();
-        CriticTarget.Dispose();
+        Critics.Dispose();
         Temperature.Dispose();
         Generator.Dispose();
     }

@@ -23,15 +23,15 @@ public static class LearningCurvePlot
 
     /// <summary>Writes the plot to <paramref name="path"/> atomically (temp file + rename).</summary>
     public static void Save(string path, IReadOnlyList<(long Step, double Return)> episodes, string title,
-        double? threshold = null, IReadOnlyList<(long Step, double MeanReturn)>? eval = null, int width = 1000, int height = 600)
+        double? threshold = null, IReadOnlyList<(long Step, double MeanReturn)>? eval = null, int width = 1000, int height = 600, double? switchAt = null)
     {
-        byte[] png = Render(episodes, title, threshold, eval, width, height);
+        byte[] png = Render(episodes, title, threshold, eval, width, height, switchAt);
         AtomicFile.WriteAllBytes(path, png);
     }
 
-    /// <summary>The plot as PNG bytes.</summary>
+    /// <summary>The plot as PNG bytes; <paramref name="switchAt"/> draws a dotted vertical line at the offline→online switch.</summary>
     public static byte[] Render(IReadOnlyList<(long Step, double Return)> episodes, string title,
-        double? threshold = null, IReadOnlyList<(long Step, double MeanReturn)>? eval = null, int width = 1000, int height = 600)
+        double? threshold = null, IReadOnlyList<(long Step, double MeanReturn)>? eval = null, int width = 1000, int height = 600, double? switchAt = null)
     {
         ArgumentNullException.ThrowIfNull(episodes);
         var plot = new Plot();
@@ -71,6 +71,12 @@ public static class LearningCurvePlot
             points.MarkerSize = 7;
             points.MarkerShape = MarkerShape.FilledCircle;
             points.LegendText = "evaluation";
+        }
+
+        if (switchAt is double sw)
+        {
+            var line = plot.Add.VerticalLine(sw, 1.5f, Color.FromHex("#7f7f7f"), LinePattern.Dotted);
+            line.LegendText = "offline → online";
         }
 
         if (threshold is double t && double.IsFinite(t))
