@@ -17,11 +17,15 @@ public sealed class StopSignals : IDisposable
     private readonly CancellationTokenSource _cts = new();
     private readonly PosixSignalRegistration _int, _term;
     private readonly string _command;
+    private readonly Action? _onAbort;
     private int _count;
 
-    public StopSignals(string command)
+    /// <param name="onAbort">Run on the second signal just before the process ends (e.g. <c>cluster up</c> kills its node
+    /// processes, which would otherwise outlive it).</param>
+    public StopSignals(string command, Action? onAbort = null)
     {
         _command = command;
+        _onAbort = onAbort;
         _int = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
     }
@@ -48,6 +52,8 @@ public sealed class StopSignals : IDisposable
         int code = 128 + (c.Signal == PosixSignal.SIGINT ? 2 : 15);
         Console.Error.WriteLine($"{_command}: second {name}: aborting now, without writing anything more (exit {code})");
         Console.Error.Flush();
+        try { _onAbort?.Invoke(); }
+        catch (Exception e) { Console.Error.WriteLine($"{_command}: while aborting: {e.Message}"); }
         Exit(code);
     }
 

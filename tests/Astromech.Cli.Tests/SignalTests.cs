@@ -124,4 +124,54 @@ public class SignalTests
         // Member 0 was training when the signal came; it stopped and wrote its run as train does.
         AssertStoppedRunFiles(Path.Combine(outDir, "member-0"), Path.Combine(outDir, "member-0") + "/checkpoint.ckpt " + Path.Combine(outDir, "member-0") + "/summary.json");
     }
+
+    private static CliProcess StartLongCluster(string dir)
+    {
+        var p = CliProcess.Start("cluster", "up", "--algo", "impala", "--env", "CartPole-v1", "--actors", "1", "--seed", "3", "--steps", "10M",
+            "--out", dir, "--eval-episodes", "1");
+        p.WaitForLine("actor process(es)");
+        Thread.Sleep(5000); // the actor joins and the learner trains; 10M steps take hours
+        Assert.False(p.Process.HasExited, p.Output);
+        return p;
+    }
+
+    /// <summary>Processes still running whose command line names <paramref name="dir"/> (the cluster's node processes).</summary>
+    private static List<int> ProcessesNaming(string dir)
+    {
+        var found = new List<int>();
+        foreach (var d in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(d), out int pid)) continue;
+            try { if (File.ReadAllText(Path.Combine(d, "cmdline")).Contains(dir, StringComparison.Ordinal)) found.Add(pid); }
+            catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    [Fact]
+    public void ClusterUpStopsItsLearnerInOrderAndASecondSignalKillsEveryNode()
+    {
+        string dir = TempDir();
+        using (var p = StartLongCluster(dir))
+        {
+            p.Signal(SigTerm);
+            Assert.Equal(3, p.WaitForExit());
+            Assert.Contains("told to stop", p.Output);
+            Assert.True(File.Exists(Path.Combine(dir, "checkpoint.ckpt")), "the stopped learner wrote no checkpoint:\n" + p.Output);
+            Assert.True(File.Exists(Path.Combine(dir, "summary.json")), "the stopped learner wrote no summary:\n" + p.Output);
+        }
+
+        string dir2 = TempDir();
+        using (var p = StartLongCluster(dir2))
+        {
+            p.Signal(SigInt);
+            Thread.Sleep(300); // the first handler has run (signals of one kind do not queue)
+            p.Signal(SigInt);
+            Assert.Equal(128 + SigInt, p.WaitForExit());
+            Assert.Contains("second SIGINT: aborting now", p.Output);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (ProcessesNaming(dir2).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(200);
+            Assert.Empty(ProcessesNaming(dir2));
+        }
+    }
 }

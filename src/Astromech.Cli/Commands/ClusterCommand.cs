@@ -72,9 +72,13 @@ internal static class ClusterCommand
             Console.WriteLine($"cluster up: {(run.HasReplayRole ? "replay" : "learner")} (seed) at {seeds}, {(run.HasReplayRole ? "1 learner, " : "")}{run.Actors} actor process(es); logs in {logs}");
             // Wait for the learner, and stop it in order (SIGTERM: evaluation, checkpoint, summary) when this command
             // is told to stop, or when nothing can feed it any more (every actor process, or the replay, has exited).
-            bool stopRequested = false, sentStop = false;
-            using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stopRequested = true; });
-            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stopRequested = true; });
+            // A second signal kills every node process at once and exits 130/143 (StopSignals), writing nothing more.
+            bool sentStop = false;
+            using var signals = new StopSignals("cluster up", onAbort: () =>
+            {
+                foreach (var n in nodes)
+                    try { if (!n.Process.HasExited) n.Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            });
             var actorNodes = nodes.Where(n => n.Name.StartsWith("actor-", StringComparison.Ordinal)).ToList();
             var replayNode = nodes.FirstOrDefault(n => n.Name == "replay");
             // Actors and the replay also exit when the learner ends a run normally; the learner then needs a few seconds
@@ -86,7 +90,7 @@ internal static class ClusterCommand
                 if (sentStop) continue;
                 bool orphaned = actorNodes.All(n => n.Process.HasExited) || replayNode is { Process.HasExited: true };
                 orphanedSince = orphaned ? orphanedSince ?? DateTime.UtcNow : null;
-                string? why = stopRequested ? "told to stop"
+                string? why = signals.Requested ? "told to stop"
                     : orphanedSince is DateTime t && DateTime.UtcNow - t > grace
                         ? (replayNode is { Process.HasExited: true } ? "the replay node has exited" : "every actor process has exited")
                     : null;
@@ -99,7 +103,8 @@ internal static class ClusterCommand
             foreach (var n in nodes.Where(n => n != learner && n.Process.HasExited && n.Process.ExitCode != 0))
                 Console.WriteLine($"cluster up: {n.Name} exited with code {n.Process.ExitCode} during the run; see {n.LogPath}");
             if (code != 0) Console.Error.WriteLine($"cluster up: the learner exited with code {code}; see {learner.LogPath}");
-            return code;
+            // Stopped by a signal, the learner wrote its checkpoint and summary: exit 3, as train does.
+            return code == 0 && signals.Requested ? StopSignals.StoppedExitCode : code;
         }
         finally
         {
