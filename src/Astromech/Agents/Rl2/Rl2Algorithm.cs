@@ -6,7 +6,10 @@ namespace Astromech.Agents.Rl2;
 public static class Rl2Algorithm
 {
     // Trials of 10 one-pull episodes; a rollout of 20 steps is two whole trials, so every rollout (and the conformance
-    // suite's checkpoint at half the steps) ends where every row's core has just been reset.
+    // suite's checkpoint at half the steps) ends where every row's core has just been reset. PointNav's run is 2,000
+    // steps (rollouts of 2 × 100, so the checkpoint at 1,000 ends one) so that it lasts long enough (~1 s) for the
+    // GC-hammer case to force its 50 collections during it (400 steps took 0.3 s and forced 46 on CI); the bandit run
+    // is 800 steps (rollouts of 2 × 20) for the same margin.
     private static Rl2Config SmokeConfig() => new() { NumEnvs = 2, NSteps = 20, BatchSize = 20, NEpochs = 2, CoreSize = 16, Hidden = new[] { 16 } };
 
     public static AlgorithmInfo Info { get; } = new(
@@ -17,8 +20,8 @@ public static class Rl2Algorithm
         WrapEnv = (cfg, env) => new TrialWrapper(env, ((Rl2Config)cfg).TrialEpisodes),
         Smoke = new[]
         {
-            new SmokeRun(SmokeConfig, "Bandit-k5", 400),
-            new SmokeRun(() => SmokeConfig() with { TrialEpisodes = 1, NSteps = 100, BatchSize = 100 }, "PointNav2D-v0", 400),
+            new SmokeRun(SmokeConfig, "Bandit-k5", 800),
+            new SmokeRun(() => SmokeConfig() with { TrialEpisodes = 1, NSteps = 100, BatchSize = 100 }, "PointNav2D-v0", 2_000),
         },
     };
 }
