@@ -152,7 +152,7 @@ public sealed class AwacAgent : IOfflineAgent
         .Optimizer("actor_optimizer", _learner.ActorOptimizer)
         .Optimizer("critic_optimizer", _learner.Critics.Optimizer)
         .Rng("rng", _rng)
-        .Bytes("generator", _learner.GeneratorState, _learner.SetGeneratorState)
+        .Generator("generator", _learner.Generator)
         .Blob("replay", _replay.Save, _replay.Load);
 
     public void Dispose() => _learner.Dispose();

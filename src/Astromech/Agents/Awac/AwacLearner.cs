@@ -105,17 +105,6 @@ public sealed class AwacLearner : IDisposable
             weights.mean().item<float>(), weights.max().item<float>(), logProb.detach().mean().item<float>());
     }
 
-    public byte[] GeneratorState()
-    {
-        using var s = Generator.get_state();
-        return s.data<byte>().ToArray();
-    }
-
-    public void SetGeneratorState(byte[] state)
-    {
-        using var t = torch.tensor(state, dtype: ScalarType.Byte);
-        Generator.set_state(t);
-    }
 
     internal void SetUpdates(long n) => Updates = n;
 

@@ -209,7 +209,7 @@ public sealed class SacAgent : IOfflineAgent, Astromech.Datasets.IReplayExport
         .Optimizer("critic_optimizer", _learner.CriticOptimizer)
         .Optimizer("ent_coef_optimizer", _learner.EntCoefOptimizer)
         .Rng("rng", _rng)
-        .Bytes("generator", _learner.GeneratorState, _learner.SetGeneratorState)
+        .Generator("generator", _learner.Generator)
         .Bytes("action_noise_state", () =>
         {
             var noise = new byte[_noise.Length * sizeof(float)];

@@ -146,18 +146,6 @@ public sealed class SacLearner : IDisposable
         for (int i = 0; i < target.Count; i++) target[i].mul_(keep).add_(online[i], take);
     }
 
-    /// <summary>The generator's state as bytes, for checkpoints.</summary>
-    public byte[] GeneratorState()
-    {
-        using var s = Generator.get_state();
-        return s.data<byte>().ToArray();
-    }
-
-    public void SetGeneratorState(byte[] state)
-    {
-        using var t = torch.tensor(state, dtype: ScalarType.Byte);
-        Generator.set_state(t);
-    }
 
     internal void SetUpdates(long n) => Updates = n;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Astromech.Envs;
 using Astromech.Training.Config;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -108,7 +109,12 @@ public sealed class AgentState
         return this;
     }
 
-    /// <summary>Raw bytes (a torch generator's state, an exploration-noise state).</summary>
+    /// <summary>A torch generator's state (its raw bytes), so sampling continues where it was.</summary>
+    public AgentState Generator(string section, torch.Generator generator) => Bytes(section,
+        () => { using var s = generator.get_state(); return s.data<byte>().ToArray(); },
+        state => { using var t = torch.tensor(state, dtype: torch.ScalarType.Byte); generator.set_state(t); });
+
+    /// <summary>Raw bytes (an exploration-noise state).</summary>
     public AgentState Bytes(string section, Func<byte[]> save, Action<byte[]> load)
     {
         Add(Name(section), c => c.SetBytes(Name(section), save()), c => load(c.GetBytes(Name(section))));
