@@ -38,7 +38,7 @@ public static class R2d2Cluster
             var replay = new RemoteSequenceReplayClient(node.Locate("replay", ReplayNode.ReplayName), options.RequestTimeout, tolerateOutages: true);
             var parameters = new RemoteParameterSource(node.Locate("replay", ReplayNode.ParametersName), options.RequestTimeout, tolerateOutages: true) { Pipelined = options.PipelinedLearner };
             agent.UseEndpoints(replay, parameters);
-            return new LearnerNode(node, agent, options, r => agent.RecordRemoteSequences(r.Blocks, r.VersionSum), () =>
+            return new LearnerNode(node, agent, options, r => agent.RecordInsertedVersions(r.Blocks, r.VersionSum), () =>
             {
                 var o = replay.Outages;
                 return new Dictionary<string, double> { ["learner/replay_failed_calls"] = o.FailedCalls, ["learner/replay_restarts"] = o.Restarts };

@@ -121,8 +121,9 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
         RunActorsLocally = false;
     }
 
-    /// <summary>Books <paramref name="inserts"/> sequence inserts by remote actors whose parameter versions add up to <paramref name="versionSum"/> (lag per insert).</summary>
-    public void RecordRemoteSequences(long inserts, long versionSum) => _lag.AddVersions(inserts, versionSum, Learner.Updates);
+    /// <summary>Books <paramref name="inserts"/> sequence-block inserts (by embedded or remote actors) whose parameter versions
+    /// add up to <paramref name="versionSum"/>, for the policy-lag statistics.</summary>
+    public void RecordInsertedVersions(long inserts, long versionSum) => _lag.AddVersions(inserts, versionSum, Learner.Updates);
 
     /// <summary>Where embedded actors pull the learner's online parameters from; it is published at start and after every update.</summary>
     public ParameterStore Parameters { get; } = new();
@@ -172,7 +173,7 @@ public sealed class R2d2Agent : IDistributedAgent, IReportsAgentStats, IStalenes
         public bool SafePoint() => run.SafePoint();
         public bool AddSteps(int n) => run.AddSteps(n);
         public void EndEpisode(double episodeReturn, int length) => run.EndEpisode(episodeReturn, length);
-        public void BlockInserted(long parameterVersion, int sequences) => agent.RecordRemoteSequences(1, parameterVersion);
+        public void BlockInserted(long parameterVersion, int sequences) => agent.RecordInsertedVersions(1, parameterVersion);
         public void InsertWaited() { } // the in-process replay never refuses
     }
 
