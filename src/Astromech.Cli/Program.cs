@@ -1,8 +1,6 @@
 using Astromech.Cli;
 using Astromech.Cli.Commands;
 
-return Cli.Main(args);
-
 namespace Astromech.Cli
 {
     public static class Cli
