@@ -27,6 +27,16 @@ public class NamedErrorTests
     }
 
     [Fact]
+    public void ASequenceReplayThisMachineCannotHoldIsRefusedNamingTheKey()
+    {
+        // R2D2 allocates sequences as they arrive: 1e9 sequences of 80 CartPole steps would fail with an
+        // OutOfMemoryException long after the start; it is refused before training instead.
+        string err = OneLineError("train", "--algo", "r2d2", "--env", "CartPole-v1", "--steps", "10", "--out", Path.Combine(TempDir(), "o"), "--set", "replay.capacity=1000000000");
+        Assert.Contains("replay.capacity", err);
+        Assert.Contains("GB", err);
+    }
+
+    [Fact]
     public void TorchThreadsHasAnUpperBound()
     {
         string err = OneLineError("train", "--algo", "dqn", "--env", "CartPole-v1", "--steps", "10", "--out", Path.Combine(TempDir(), "o"), "--torch-threads", "100000");

@@ -39,6 +39,7 @@ public sealed class SequenceReplay : ISequenceWriter
         if (alpha < 0) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "priority exponent α must be ≥ 0");
         if (!(epsilon > 0)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "priority ε must be > 0");
         _ = new SequenceItem(length, obsSize, stateSize); // validates the shape
+        EnsureFits(capacity, length, obsSize, stateSize);
         Capacity = capacity;
         Length = length;
         ObsSize = obsSize;
@@ -47,6 +48,21 @@ public sealed class SequenceReplay : ISequenceWriter
         Epsilon = epsilon;
         _slots = new SequenceItem?[capacity];
         _tree = new SumTree(capacity);
+    }
+
+    /// <summary>
+    /// Refuses a capacity whose full replay this machine cannot hold, before training starts: sequences are allocated as
+    /// they arrive, so without this a too-large capacity fails hours later with an unnamed OutOfMemoryException.
+    /// </summary>
+    private static void EnsureFits(int capacity, int length, int obsSize, int stateSize)
+    {
+        // Per sequence: (L + 1) observations, L actions (int), rewards (float) and terminal flags (bool), h and c.
+        long perItem = 4L * (length + 1) * obsSize + 9L * length + 8L * stateSize + 64; // + object headers, roughly
+        long bytes = perItem * capacity;
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(capacity),
+                $"a sequence replay of {capacity:N0} sequences of {length} steps needs {bytes / 1e9:F1} GB when full, more than the {available / 1e9:F1} GB this process may use; lower the replay capacity (replay.capacity)");
     }
 
     public int Capacity { get; }
