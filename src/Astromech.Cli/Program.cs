@@ -30,6 +30,7 @@ namespace Astromech.Cli
               astromech dataset concat IN1 IN2 [IN3...] --out OUT [--layout d4rl|minari]
               astromech dataset bench [--transitions 1M] [--obs 17] [--act 6] [--layout d4rl|minari] [--out FILE]
               astromech env rollout ENV_ID [--seed S] [--actions a1,a2,...] [--env-arg KEY=VALUE]...
+              astromech env serve --env ENV_ID [--port P] [--host 127.0.0.1] [--env-arg KEY=VALUE]...   (serves it over gRPC; train on it with --env remote:HOST:P)
               astromech node --role replay|learner|actor --algo apex|r2d2|impala --env ENV_ID [--seeds HOST:PORT,... | --discovery kubernetes-api:SERVICE[:PORT_NAME]] [--host H] [--port P]
                              [--config FILE] [--set KEY=VALUE]... [--env-arg KEY=VALUE]... [--actors N] [--seed S] [--out DIR]
                              [--join-timeout SECONDS] [--request-timeout SECONDS]
@@ -37,6 +38,7 @@ namespace Astromech.Cli
                              actor:   [--actor-index I[,J...]]
               astromech cluster up --algo apex|r2d2|impala --env ENV_ID --actors N [--steps S] [--out DIR] [--port P] [--no-pipeline] [--prefetch N] [run flags as for node]
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
+              astromech bench remote [--env CartPole-v1] [--address remote:HOST:PORT] [--steps M] [--batch 64] [--seed S]
               astromech bench cluster [--versions N] [--param-floats 1M,16384,4096] [--fanout-pulls N] [--round-trips N] [--blocks N] [--pipelined-blocks N]
                                       [--batches N] [--batch-sizes 32,512] [--flush-size N] [--in-flight K] [--seed S] [--timeout SECONDS]
 
@@ -56,6 +58,7 @@ namespace Astromech.Cli
                     return args.Length == 0 ? 2 : 0;
                 }
                 var rest = args.Skip(1).ToArray();
+                Astromech.Remote.Host.RemoteEnvs.Register(); // env ids remote:HOST:PORT reach a served env (docs/remote-envs.md)
                 return args[0] switch
                 {
                     "list" => ListCommand.Run(rest),

@@ -16,6 +16,7 @@ internal static class BenchCommand
     public static int Run(string[] argv)
     {
         if (argv.Length > 0 && argv[0] == "cluster") return ClusterBenchCommand.Run(argv.Skip(1).ToArray());
+        if (argv.Length > 0 && argv[0] == "remote") return RemoteBenchCommand.Run(argv.Skip(1).ToArray());
         if (argv.Length == 0 || argv[0] != "env")
             throw new CliException("bench: the subcommands are 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M) and 'cluster' (astromech bench cluster)");
         var a = CliArgs.Parse(argv.Skip(1).ToArray(), "bench env", new[] { "envs", "steps", "threads", "spin", "seed", "env-arg" });

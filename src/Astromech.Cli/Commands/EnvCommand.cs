@@ -17,8 +17,9 @@ internal static class EnvCommand
 {
     public static int Run(string[] argv)
     {
+        if (argv.Length > 0 && argv[0] == "serve") return EnvServeCommand.Run(argv.Skip(1).ToArray());
         if (argv.Length == 0 || argv[0] != "rollout")
-            throw new CliException("env: the subcommand is 'rollout' (astromech env rollout ENV_ID --seed S --actions 0,1,1)");
+            throw new CliException("env: the subcommands are 'rollout' (astromech env rollout ENV_ID --seed S --actions 0,1,1) and 'serve' (astromech env serve --env ENV_ID --port P)");
         var a = CliArgs.Parse(argv.Skip(1).ToArray(), "env rollout", new[] { "seed", "actions", "env-arg", "steps" });
         if (a.Positional.Count != 1) throw new CliException("env rollout: give exactly one env id");
         using var env = EnvRegistry.Make(a.Positional[0], a.Pairs("env-arg"));

@@ -43,6 +43,7 @@ public static class EnvRegistry
     private static readonly Dictionary<string, EnvSpec> ById = new(StringComparer.Ordinal);
     private static readonly List<EnvSpec> Ordered = new();
     private static EnvSpec[] _snapshot = Array.Empty<EnvSpec>();
+    private static readonly List<(string Prefix, Func<string, EnvSpec> Resolve)> Resolvers = new();
 
     static EnvRegistry()
     {
@@ -101,12 +102,36 @@ public static class EnvRegistry
         lock (Gate) return ById.ContainsKey(id);
     }
 
+    /// <summary>
+    /// Makes every id starting with <paramref name="prefix"/> (e.g. <c>remote:</c>, see Astromech.Remote.Host) resolve
+    /// through <paramref name="resolve"/> instead of the table: it gets the whole id and returns its spec, or throws an
+    /// exception naming what is wrong with it. Such ids are not listed in <see cref="Specs"/>. Registering a prefix again
+    /// replaces its resolver.
+    /// </summary>
+    public static void RegisterPrefix(string prefix, Func<string, EnvSpec> resolve)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        ArgumentNullException.ThrowIfNull(resolve);
+        lock (Gate)
+        {
+            Resolvers.RemoveAll(r => r.Prefix == prefix);
+            Resolvers.Add((prefix, resolve));
+        }
+    }
+
     /// <summary>The spec registered under <paramref name="id"/>; throws <see cref="UnknownEnvException"/> otherwise.</summary>
     public static EnvSpec Spec(string id)
     {
         ArgumentNullException.ThrowIfNull(id);
+        Func<string, EnvSpec>? resolver = null;
         lock (Gate)
+        {
             if (ById.TryGetValue(id, out var spec)) return spec;
+            foreach (var (prefix, resolve) in Resolvers)
+                if (id.StartsWith(prefix, StringComparison.Ordinal)) { resolver = resolve; break; }
+        }
+        if (resolver is not null)
+            return resolver(id) ?? throw new InvalidOperationException($"the resolver for env id '{id}' returned null");
         throw Unknown(id);
     }
 
