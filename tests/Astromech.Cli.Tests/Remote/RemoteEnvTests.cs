@@ -138,4 +138,52 @@ public class RemoteEnvTests
                 AssertSameVectorTrajectories(local, remote, seed: 40, actionSeed: 2, vectorSteps: 120);
         }
     }
+
+    /// <summary>
+    /// The netstandard2.1 service hosted without ASP.NET Core, on Grpc.Core's native server (the way docs/remote-envs.md
+    /// suggests for Unity; here on .NET 10, not in Unity's runtime), serves CartPole-v1 and Pendulum-v1 (a Box action)
+    /// with the in-process trajectories.
+    /// </summary>
+    [Fact]
+    public void TheServiceHostedOnGrpcCoresNativeServerMatchesInProcess()
+    {
+        foreach (var id in new[] { "CartPole-v1", "Pendulum-v1" })
+        {
+            var service = new Astromech.Remote.RemoteEnvService(() => new ServedEnvAdapter(EnvRegistry.Make(id)),
+                new Astromech.Remote.RemoteEnvServiceOptions { EnvId = id });
+            var server = new Grpc.Core.Server
+            {
+                Services = { Astromech.Remote.Protocol.RemoteEnv.BindService(service) },
+                Ports = { new Grpc.Core.ServerPort("127.0.0.1", 0, Grpc.Core.ServerCredentials.Insecure) },
+            };
+            server.Start();
+            try
+            {
+                var address = new RemoteAddress("127.0.0.1", server.Ports.First().BoundPort, 20);
+                using var local = EnvRegistry.Make(id);
+                using var remote = new RemoteEnv(address);
+                Assert.Equal(local.ActionSpace.ToString(), remote.ActionSpace.ToString());
+                var rng = new Rng(4);
+                var a = new float[local.ActionSpace.FlatSize];
+                var lo = local.Reset(seed: 12);
+                var ro = remote.Reset(seed: 12);
+                Assert.Equal(lo, ro);
+                for (int t = 0; t < 400; t++)
+                {
+                    local.ActionSpace.Sample(rng, a);
+                    var (l, lr) = local.Step(a);
+                    var (r, rr) = remote.Step(a);
+                    Assert.Equal(l, r);
+                    Assert.Equal(lr.Reward, rr.Reward);
+                    Assert.Equal(lr.Done, rr.Done);
+                    if (lr.Done) { local.Reset(lo); remote.Reset(ro); Assert.Equal(lo, ro); }
+                }
+            }
+            finally
+            {
+                server.ShutdownAsync().GetAwaiter().GetResult();
+                service.Dispose();
+            }
+        }
+    }
 }
