@@ -4,6 +4,8 @@
 #   libmujoco2.2.2      required: the MuJoCo envs P/Invoke libmujoco.so.2.2.2, and their tests run in the suite
 #   python3-h5py        required by the tests: the dataset tests load D4RL and Minari files written by h5py (an HDF5
 #                       writer independent of ours), from tests/Astromech.Tests/Datasets/write_reference_files.py
+#   python3-onnx        required by the tests: every exported ONNX policy is checked by the reference checker
+#                       (onnx.checker.check_model, full_check), an ONNX reader independent of our writer
 #   fonts-dejavu-core   optional: learning-curve PNGs draw their text with DejaVu Sans (text-less without it)
 # As root it runs apt-get; otherwise it prints the apt-get line and fails when a required package is missing.
 set -euo pipefail
@@ -14,6 +16,9 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libmujoco\.so\.2\.2\.2' && [ ! -e /usr/l
 fi
 if ! /usr/bin/python3 -c 'import h5py' >/dev/null 2>&1; then
   missing_required+=(python3-h5py)
+fi
+if ! /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1; then
+  missing_required+=(python3-onnx)
 fi
 if ! fc-list 2>/dev/null | grep -qi dejavu && [ ! -d /usr/share/fonts/truetype/dejavu ]; then
   missing_optional+=(fonts-dejavu-core)
