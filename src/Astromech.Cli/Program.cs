@@ -20,6 +20,7 @@ namespace Astromech.Cli
               astromech plot seeds --series LABEL=RUN_DIR,RUN_DIR... [--series ...] --out FILE.png [--metric eval/mean_return] [--switch] [--title T]
               astromech pbt --config FILE [--out DIR] [--overwrite] [--set KEY=VALUE]... [--kickstart TEACHERS] [--no-progress]
               astromech eval CHECKPOINT [--episodes N] [--seed S] [--env-arg KEY=VALUE]...
+              astromech export CHECKPOINT --onnx FILE.onnx [--env-arg KEY=VALUE]...   (the acting policy as ONNX, opset 17; docs/export.md)
               astromech meta eval CHECKPOINT [--family ENV_ID] [--tasks N] [--trial-episodes N] [--seed S] [--out DIR] [--deterministic]
               astromech meta baselines --family ENV_ID --trial-episodes N [--tasks N] [--seed S] [--out DIR]
               astromech staleness R2D2_CHECKPOINT [--sequences N] [--out DIR]
@@ -39,6 +40,7 @@ namespace Astromech.Cli
               astromech cluster up --algo apex|r2d2|impala --env ENV_ID --actors N [--steps S] [--out DIR] [--port P] [--no-pipeline] [--prefetch N] [run flags as for node]
               astromech bench env ENV_ID [--envs N] [--steps M] [--threads W] [--seed S] [--env-arg KEY=VALUE]...
               astromech bench remote [--env CartPole-v1] [--address remote:HOST:PORT] [--steps M] [--batch 64] [--seed S]
+              astromech bench onnx CHECKPOINT [--rows 1] [--iterations 20000] [--torch-threads 1]   (per-action time, ONNX Runtime vs TorchSharp)
               astromech bench cluster [--versions N] [--param-floats 1M,16384,4096] [--fanout-pulls N] [--round-trips N] [--blocks N] [--pipelined-blocks N]
                                       [--batches N] [--batch-sizes 32,512] [--flush-size N] [--in-flight K] [--seed S] [--timeout SECONDS]
 
@@ -65,6 +67,7 @@ namespace Astromech.Cli
                     "train" => TrainCommand.Run(rest),
                     "pbt" => PbtCommand.Run(rest),
                     "eval" => EvalCommand.Run(rest),
+                    "export" => ExportCommand.Run(rest),
                     "dataset" when rest.Length > 0 && rest[0] == "awac-prior" => AwacPriorCommand.Run(rest.Skip(1).ToArray()),
                     "staleness" => StalenessCommand.Run(rest),
                     "plot" => PlotCommand.Run(rest),
@@ -74,7 +77,7 @@ namespace Astromech.Cli
                     "node" => NodeCommand.Run(rest),
                     "cluster" => ClusterCommand.Run(rest),
                     "meta" => MetaCommand.Run(rest),
-                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, meta, plot, staleness, dataset, env, bench, node, cluster (astromech --help)"),
+                    _ => throw new CliException($"unknown command '{args[0]}'; commands: list, train, pbt, eval, export, meta, plot, staleness, dataset, env, bench, node, cluster (astromech --help)"),
                 };
             }
             catch (Exception e) when (Environment.GetEnvironmentVariable("ASTROMECH_DEBUG") != "1")

@@ -17,8 +17,9 @@ internal static class BenchCommand
     {
         if (argv.Length > 0 && argv[0] == "cluster") return ClusterBenchCommand.Run(argv.Skip(1).ToArray());
         if (argv.Length > 0 && argv[0] == "remote") return RemoteBenchCommand.Run(argv.Skip(1).ToArray());
+        if (argv.Length > 0 && argv[0] == "onnx") return OnnxBenchCommand.Run(argv.Skip(1).ToArray());
         if (argv.Length == 0 || argv[0] != "env")
-            throw new CliException("bench: the subcommands are 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M) and 'cluster' (astromech bench cluster)");
+            throw new CliException("bench: the subcommands are 'env' (astromech bench env CartPole-v1 --envs 64 --steps 10M), 'onnx' (astromech bench onnx CKPT), 'remote' (astromech bench remote) and 'cluster' (astromech bench cluster)");
         var a = CliArgs.Parse(argv.Skip(1).ToArray(), "bench env", new[] { "envs", "steps", "threads", "spin", "seed", "env-arg" });
         if (a.Positional.Count != 1) throw new CliException("bench env: give exactly one env id");
         string id = a.Positional[0];

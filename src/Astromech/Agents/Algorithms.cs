@@ -28,6 +28,12 @@ public enum ActionKinds { Discrete = 1, Continuous = 2, Both = Discrete | Contin
 public delegate Func<TorchSharp.torch.Tensor, Nn.IActionDistribution> TeacherPolicyFactory(IAgent agent, double temperature);
 
 /// <summary>
+/// Builds the acting policy of a loaded agent of this algorithm as an ONNX graph (see <see cref="Export.PolicyExports"/>):
+/// the deterministic action its evaluation takes, the values beside it, and any recurrent state as inputs and outputs.
+/// </summary>
+public delegate Export.ExportedPolicy PolicyExportFactory(IAgent agent);
+
+/// <summary>
 /// One short run the conformance suite (and the GC-hammer test) trains this algorithm for: a small config on an env.
 /// <paramref name="Steps"/> is the length of the GC-hammer run; the other conformance cases take shorter slices, and the
 /// checkpoint-continuation case checkpoints stream agents at Steps / 2, which must end a rollout (no experience in flight).
@@ -55,6 +61,22 @@ public sealed record AlgorithmInfo(
 
     /// <summary>Why this algorithm's checkpoints cannot teach (shown when one is given as a teacher); used when <see cref="TeacherPolicy"/> is null.</summary>
     public string? NotATeacherBecause { get; init; }
+
+    /// <summary>How a loaded agent of this algorithm exports its acting policy to ONNX (<c>astromech export</c>); null when it cannot.</summary>
+    public PolicyExportFactory? Export { get; init; }
+
+    /// <summary>Why this algorithm's policy cannot be exported (shown by <c>astromech export</c>); used when <see cref="Export"/> is null.</summary>
+    public string? NotExportableBecause { get; init; }
+
+    /// <summary>The agent's acting policy as an ONNX graph, or a clear refusal naming why this algorithm has none.</summary>
+    public Export.ExportedPolicy ExportPolicy(IAgent agent)
+    {
+        if (Export is null)
+            throw new NotSupportedException($"algorithm '{Name}' cannot export its policy to ONNX: {NotExportableBecause ?? "its descriptor declares no exportable acting policy"}");
+        var policy = Export(agent);
+        policy.Graph.Metadata["algo"] = Name;
+        return policy;
+    }
 
     /// <summary>Named diagnostics the CLI can run on this algorithm's checkpoints (e.g. <c>staleness</c>).</summary>
     public IReadOnlyList<string> Diagnostics { get; init; } = Array.Empty<string>();

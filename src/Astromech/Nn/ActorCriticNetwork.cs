@@ -40,6 +40,14 @@ public sealed class ActorCriticNetwork : Module<Tensor, (Tensor PolicyOut, Tenso
     /// <summary>Floats of recurrent state per row (0 when feedforward).</summary>
     public int StateSize => (_policyCore?.StateSize ?? 0) + (_valueCore?.StateSize ?? 0);
 
+    // The layers, for the ONNX exporter: the value torso and core are null when shared with the policy's.
+    public Module<Tensor, Tensor> PolicyTorso => _policyTorso;
+    public Module<Tensor, Tensor>? ValueTorso => _valueTorso;
+    public TorchSharp.Modules.Linear PolicyHead => _policyHead;
+    public TorchSharp.Modules.Linear ValueHead => _valueHead;
+    public RecurrentCore? PolicyCore => _policyCore;
+    public RecurrentCore? ValueCore => _valueCore;
+
     public ActorCriticNetwork(int obsSize, Space actionSpace, IReadOnlyList<int> hidden, Activation activation,
         bool shareTorso, bool orthogonalInit = true, double logStdInit = 0.0)
         : this(new[] { obsSize }, actionSpace, hidden, activation, shareTorso, orthogonalInit, logStdInit, TorsoKind.Mlp) { }

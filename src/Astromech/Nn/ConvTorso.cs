@@ -22,6 +22,11 @@ public sealed class ConvTorso : Module<Tensor, Tensor>
     public int InputSize => Channels * Height * Width;
     public int OutputSize => _fc.OutputSize;
 
+    /// <summary>The convolution (read by the ONNX exporter).</summary>
+    public TorchSharp.Modules.Conv2d Conv => _conv;
+    /// <summary>The fully connected layers after the convolution, as an <see cref="Mlp"/>.</summary>
+    public Mlp Fc => _fc;
+
     /// <summary>The fully connected layers after the convolution, in order (for custom initialization).</summary>
     public IReadOnlyList<TorchSharp.Modules.Linear> Linears => _fc.Linears;
 

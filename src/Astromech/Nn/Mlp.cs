@@ -14,6 +14,8 @@ public sealed class Mlp : Module<Tensor, Tensor>, IFunctionalModule
 
     public int InputSize { get; }
     public int OutputSize { get; }
+    /// <summary>The nonlinearity after each linear layer.</summary>
+    public Activation Activation { get; }
 
     /// <summary>The linear layers, in order (for custom initialization).</summary>
     public IReadOnlyList<TorchSharp.Modules.Linear> Linears { get; }
@@ -22,6 +24,7 @@ public sealed class Mlp : Module<Tensor, Tensor>, IFunctionalModule
     {
         if (hidden.Count == 0) throw new ArgumentException("an Mlp torso needs at least one hidden layer");
         InputSize = inputSize;
+        Activation = activation;
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         var linears = new List<TorchSharp.Modules.Linear>();
         int prev = inputSize;

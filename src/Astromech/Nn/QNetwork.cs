@@ -15,6 +15,9 @@ public sealed class QNetwork : Module<Tensor, Tensor>, IFunctionalModule
 
     public int NumActions { get; }
     public bool Dueling { get; }
+    /// <summary>The torso (<see cref="Mlp"/> or <see cref="ConvTorso"/>) and the head (a linear layer or a <see cref="DuelingHead"/>), for the ONNX exporter.</summary>
+    public Module<Tensor, Tensor> Torso => _torso;
+    public Module<Tensor, Tensor> Head => _head;
 
     /// <summary>An MLP torso over flat observations of <paramref name="obsSize"/> floats.</summary>
     public QNetwork(int obsSize, int numActions, IReadOnlyList<int> hidden, bool dueling)
@@ -44,6 +47,10 @@ public sealed class DuelingHead : Module<Tensor, Tensor>, IFunctionalModule
 {
     private readonly TorchSharp.Modules.Linear _value;
     private readonly TorchSharp.Modules.Linear _advantage;
+
+    /// <summary>The V(s) and A(s, ·) layers (for the ONNX exporter).</summary>
+    public TorchSharp.Modules.Linear ValueLayer => _value;
+    public TorchSharp.Modules.Linear AdvantageLayer => _advantage;
 
     public DuelingHead(int features, int numActions) : base("dueling_head")
     {

@@ -24,6 +24,9 @@ public sealed class RecurrentCore : nn.Module
     public int HiddenSize { get; }
     /// <summary>Floats of state per row: 2·hidden for an LSTM (h then c), hidden for a GRU.</summary>
     public int StateSize => Kind == CoreKind.Lstm ? 2 * HiddenSize : HiddenSize;
+    /// <summary>The fused layer (exactly one is set), for the ONNX exporter.</summary>
+    public TorchSharp.Modules.LSTM? Lstm => _lstm;
+    public TorchSharp.Modules.GRU? Gru => _gru;
 
     public RecurrentCore(CoreKind kind, int inputSize, int hiddenSize, string name = "core") : base(name)
     {

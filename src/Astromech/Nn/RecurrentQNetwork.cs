@@ -24,6 +24,10 @@ public sealed class RecurrentQNetwork : nn.Module
     public int NumActions { get; }
     public int LstmSize { get; }
     public int FeatureSize { get; }
+    /// <summary>The layers, for the ONNX exporter.</summary>
+    public Module<Tensor, Tensor> Torso => _torso;
+    public TorchSharp.Modules.LSTM Lstm => _lstm;
+    public DuelingHead Head => _head;
 
     /// <summary>MLP torso with the given hidden sizes.</summary>
     /// <param name="forgetBias">Added to the LSTM's forget-gate bias at initialisation (see <see cref="ForgetBias"/>).</param>

@@ -19,6 +19,9 @@ public sealed class SquashedGaussianActor : Module<Tensor, (Tensor Mean, Tensor 
 
     public int ObsSize { get; }
     public int ActionSize { get; }
+    /// <summary>The torso and the mean head μ(s) (what the deterministic action reads; for the ONNX exporter).</summary>
+    public Mlp Torso => _torso;
+    public TorchSharp.Modules.Linear MeanHead => _mean;
 
     public SquashedGaussianActor(int obsSize, int actionSize, IReadOnlyList<int> hidden) : base("actor")
     {

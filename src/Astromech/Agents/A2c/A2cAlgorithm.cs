@@ -10,6 +10,7 @@ public static class A2cAlgorithm
         typeof(A2cConfig), (cfg, obs, act, seed) => new A2cAgent((A2cConfig)cfg, obs, act, seed), ActionKinds.Both)
     {
         TeacherPolicy = TeacherPolicies.ActorCritic,
+        Export = Export.PolicyExports.ActorCriticAgent,
         Smoke = new[]
         {
             new SmokeRun(() => new A2cConfig { NumEnvs = 2, NSteps = 5, EntCoef = 0.01 }, "CartPole-v1", 2_000),

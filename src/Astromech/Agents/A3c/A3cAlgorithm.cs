@@ -11,6 +11,7 @@ public static class A3cAlgorithm
     {
         ActorCountKey = "workers",
         TeacherPolicy = TeacherPolicies.ActorCritic,
+        Export = Export.PolicyExports.ActorCriticAgent,
         Smoke = new[]
         {
             new SmokeRun(() => new A3cConfig { Workers = 2, NumEnvs = 2, NSteps = 5 }, "CartPole-v1", 20_000),

@@ -9,6 +9,8 @@ public static class ApexAlgorithm
         typeof(ApexConfig), (cfg, obs, act, seed) => new ApexAgent((ApexConfig)cfg, obs, act, seed))
     {
         ActorCountKey = "actors",
+        // The learner's online network; the actors' ε-greedy exploration is not part of the acting policy.
+        Export = agent => Export.PolicyExports.QPolicy("apex", ((ApexAgent)agent).Learner.Online, agent.ObservationSpace.FlatSize),
         NotATeacherBecause = "its Q-network teacher is not wired yet (DQN checkpoints can teach)",
         Smoke = new[]
         {

@@ -9,6 +9,7 @@ public static class AwacAlgorithm
     {
         NotATeacherBecause = "its squashed-Gaussian policy has no teacher distribution here yet",
         LearnsOffline = true,
+        Export = agent => Export.PolicyExports.SquashedGaussian("awac", ((AwacAgent)agent).Learner.Actor, (Envs.Spaces.Box)agent.ActionSpace),
         Smoke = new[] { new SmokeRun(() => new AwacConfig { LearningStarts = 100, BatchSize = 64, NetArch = new[] { 32, 32 } }, "Pendulum-v1", 1_000) },
     };
 }

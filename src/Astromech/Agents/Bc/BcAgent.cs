@@ -81,6 +81,11 @@ public sealed class BcAgent : IOfflineAgent
     public IActionDistribution Policy(Tensor obs) =>
         _gaussian is not null ? _gaussian.Distribution(obs) : new Astromech.Nn.Categorical(_logits!.forward(obs));
 
+    /// <summary>The acting policy as ONNX: tanh(μ) on the Box, or argmax of the logits.</summary>
+    public Export.ExportedPolicy ExportPolicy() => _gaussian is not null
+        ? Export.PolicyExports.SquashedGaussian(Prefix, _gaussian, (Box)ActionSpace)
+        : Export.PolicyExports.QPolicy(Prefix, _logits!, _obsSize, "logits");
+
     public void Act(ReadOnlySpan<float> observations, Span<float> actions, Progress progress, bool deterministic)
     {
         int rows = observations.Length / _obsSize;

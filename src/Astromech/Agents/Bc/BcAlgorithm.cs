@@ -9,6 +9,7 @@ public static class BcAlgorithm
     {
         NotATeacherBecause = "behaviour cloning is not wired as a kickstarting teacher",
         LearnsOffline = true,
+        Export = agent => ((BcAgent)agent).ExportPolicy(),
         LossIgnoresRewards = true,
         Smoke = new[]
         {

@@ -10,6 +10,7 @@ public static class DqnAlgorithm
         typeof(DqnConfig), (cfg, obs, act, seed) => new DqnAgent((DqnConfig)cfg, obs, act, seed))
     {
         // A DQN checkpoint teaches through softmax(Q/τ) of its online network.
+        Export = agent => Export.PolicyExports.QPolicy("dqn", ((DqnAgent)agent).Learner.Online, agent.ObservationSpace.FlatSize),
         TeacherPolicy = TeacherPolicies.QSoftmax(agent => ((DqnAgent)agent).Learner.Online),
         Smoke = new[]
         {

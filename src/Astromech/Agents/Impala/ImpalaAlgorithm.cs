@@ -14,6 +14,7 @@ public static class ImpalaAlgorithm
     {
         ActorCountKey = "actors",
         TeacherPolicy = TeacherPolicies.ActorCritic,
+        Export = Export.PolicyExports.ActorCriticAgent,
         Smoke = new[]
         {
             new SmokeRun(SmokeConfig, "CartPole-v1", 20_000),

@@ -12,6 +12,7 @@ public static class PpoAlgorithm
         typeof(PpoConfig), (cfg, obs, act, seed) => new PpoAgent((PpoConfig)cfg, obs, act, seed), ActionKinds.Both)
     {
         TeacherPolicy = TeacherPolicies.ActorCritic,
+        Export = Export.PolicyExports.ActorCriticAgent,
         Smoke = new[]
         {
             new SmokeRun(SmokeConfig, "CartPole-v1", 2_048),

@@ -9,6 +9,7 @@ public static class R2d2Algorithm
         typeof(R2d2Config), (cfg, obs, act, seed) => new R2d2Agent((R2d2Config)cfg, obs, act, seed))
     {
         ActorCountKey = "actors",
+        Export = agent => Export.PolicyExports.RecurrentQ("r2d2", ((R2d2Agent)agent).Learner.Online, agent.ObservationSpace.FlatSize),
         NotATeacherBecause = "it is recurrent, and a teacher would need its own recurrent state along the student's trajectories, which the feedforward students do not carry",
         Diagnostics = new[] { "staleness" },
         Smoke = new[]

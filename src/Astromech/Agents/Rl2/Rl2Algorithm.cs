@@ -17,6 +17,8 @@ public static class Rl2Algorithm
         typeof(Rl2Config), (cfg, obs, act, seed) => new Rl2Agent((Rl2Config)cfg, obs, act, seed), ActionKinds.Both)
     {
         NotATeacherBecause = "an RL2 policy needs the trial inputs (previous action, reward, done) and its memory of the trial, which a kickstarted student's env does not give",
+        // The inner learner's recurrent network; its observations are the trial wrapper's (obs, previous action, reward, done).
+        Export = Export.PolicyExports.ActorCriticAgent,
         WrapEnv = (cfg, env) => new TrialWrapper(env, ((Rl2Config)cfg).TrialEpisodes),
         Smoke = new[]
         {

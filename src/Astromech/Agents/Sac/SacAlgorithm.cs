@@ -9,6 +9,7 @@ public static class SacAlgorithm
     {
         NotATeacherBecause = "its squashed-Gaussian policy has no teacher distribution here yet",
         LearnsOffline = true,
+        Export = agent => Export.PolicyExports.SquashedGaussian("sac", ((SacAgent)agent).Learner.Actor, (Envs.Spaces.Box)agent.ActionSpace),
         Smoke = new[] { new SmokeRun(() => new SacConfig { LearningStarts = 100, BatchSize = 64, NetArch = new[] { 32, 32 } }, "Pendulum-v1", 1_000) },
     };
 }
