@@ -12,8 +12,10 @@ namespace Astromech.Envs.MinAtar;
 /// chosen set and are mapped to full-set actions before anything else.</item>
 /// <item><b>Sticky actions.</b> Every step draws u ~ U[0, 1) from the env's RNG; when u &lt; <see cref="StickyActionProb"/>
 /// (0.1 by default) the previous (full-set) action is repeated instead of the chosen one. The previous action
-/// starts as no-op when the env is built and is <i>not</i> cleared by a reset, except a reset with a seed (the
-/// reference's gym wrapper rebuilds the game when seeded), so a seed reproduces a fresh env exactly.</item>
+/// starts as no-op when the env is built and is <i>not</i> cleared by a reset, not even a seeded one: the reference's
+/// gymnasium wrapper seeds by replacing the game's RNG (<c>Environment.seed</c>), keeping <c>last_action</c>, so a seeded
+/// reset of a used env can repeat the action executed before it on its first step (a fresh env with the same seed
+/// repeats no-op).</item>
 /// <item><b>Difficulty ramping</b> (<see cref="DifficultyRamping"/>, on by default) speeds up Asterix, Seaquest and
 /// Space Invaders as play goes on; Breakout and Freeway do not ramp.</item>
 /// <item><b>Observation</b>: Box [0, 1] of shape (C, 10, 10), float32, channels first; element (c, y, x) is 1 when
@@ -79,8 +81,6 @@ public abstract class MinAtarGame : Env
 
     /// <summary>The game's current difficulty level (0 at reset; only ramping games raise it).</summary>
     public virtual int DifficultyLevel => 0;
-
-    protected override void OnSeeded() => _lastAction = NoOp;
 
     protected sealed override IReadOnlyDictionary<string, object>? ResetCore(Span<float> obs)
     {

@@ -471,7 +471,7 @@ public class MinAtarRuleTests
     }
 
     [Fact]
-    public void StickyActionSurvivesAnUnseededResetButNotASeededOne()
+    public void StickyActionSurvivesEveryResetSeededOrNot()
     {
         var g = new Breakout { StickyActionProb = 0 };
         var obs = Obs(g);
@@ -484,8 +484,15 @@ public class MinAtarRuleTests
         g.Step(MinAtarGame.Left, obs);
         Assert.Equal(5, g.PaddleX); // moved right from 4, not left
         Assert.Equal(MinAtarGame.Right, g.LastAction);
-        g.Reset(obs, seed: 2); // a seed starts over like a fresh env
-        Assert.Equal(MinAtarGame.NoOp, g.LastAction);
+        g.Reset(obs, seed: 2); // the reference's seed() swaps the RNG and keeps last_action
+        Assert.Equal(MinAtarGame.Right, g.LastAction);
+        g.Step(MinAtarGame.Left, obs);
+        Assert.Equal(5, g.PaddleX); // the first step after the seeded reset repeats Right: 4 → 5
+        using var fresh = new Breakout { StickyActionProb = 1 };
+        var freshObs = Obs(fresh);
+        fresh.Reset(freshObs, seed: 2);
+        fresh.Step(MinAtarGame.Left, freshObs);
+        Assert.Equal(4, fresh.PaddleX); // a fresh env repeats no-op
     }
 
     [Fact]
