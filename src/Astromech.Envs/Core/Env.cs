@@ -63,8 +63,8 @@ public abstract class Env : IEnv
 
     /// <summary>
     /// Called by a seeded <c>Reset</c> right after the RNG is reseeded and before <see cref="ResetCore"/>: an env
-    /// whose state outlives episodes (e.g. MinAtar's sticky last action) clears it here, so a seeded reset starts
-    /// exactly like a fresh env.
+    /// whose state outlives episodes and should not survive a reseed clears it here (MinAtar's sticky last action
+    /// deliberately survives, as in the reference).
     /// </summary>
     protected virtual void OnSeeded() { }
 

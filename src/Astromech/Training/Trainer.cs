@@ -46,6 +46,8 @@ public sealed record TrainerOptions
     /// <summary>Offline gradient steps on the dataset before the first env step (the offline phase); 0: none.
     /// <see cref="EvalInterval"/> and <see cref="CheckpointInterval"/> count these updates during the offline phase.</summary>
     public long OfflineSteps { get; init; }
+    /// <summary>The caller's hooks (episodes, evaluations, checkpoints, progress, early stopping); null: none.</summary>
+    public TrainingCallbacks? Callbacks { get; init; }
 }
 
 /// <summary>The numbers a run ends with; written as summary.json.</summary>
@@ -79,6 +81,8 @@ public sealed record RunSummary
     public string? BestCheckpoint { get; init; }
     /// <summary>True when the run was stopped before <see cref="TrainerOptions.TotalSteps"/> (the final evaluation was then skipped).</summary>
     public bool Stopped { get; init; }
+    /// <summary>True when a <see cref="TrainingCallbacks.StopWhen"/> callback ended the run after an evaluation (which is then the final one).</summary>
+    public bool EarlyStopped { get; init; }
     /// <summary>Offline updates run before the online phase (0 without one).</summary>
     public long OfflineUpdates { get; init; }
 
@@ -103,6 +107,7 @@ public sealed record RunSummary
             ["solved_at_step"] = SolvedAtStep,
             ["solved_at_wall_seconds"] = SolvedAtWallSeconds is double w ? Math.Round(w, 3) : null,
             ["stopped"] = Stopped,
+            ["early_stopped"] = EarlyStopped,
             ["eval_mean_return"] = EvalEpisodes == 0 ? null : EvalMeanReturn,
             ["eval_std_return"] = EvalEpisodes == 0 ? null : EvalStdReturn,
             ["eval_episodes"] = EvalEpisodes,
@@ -182,7 +187,7 @@ public static class Trainer
         Array.Fill(starts, true);
         agent.OnEpisodeStart(starts);
 
-        while (books.EnvSteps < o.TotalSteps && !o.Stop.IsCancellationRequested)
+        while (books.EnvSteps < o.TotalSteps && !o.Stop.IsCancellationRequested && !books.EarlyStopped)
         {
             var p = new Progress(books.EnvSteps, o.TotalSteps);
             Array.Copy(venv.Observations, obsBefore, obsBefore.Length);
@@ -257,6 +262,7 @@ public static class Trainer
                 books.Metrics(run.TakeMetrics());
                 if (run.Fault is not null || !running) break;
                 books.Milestones();
+                if (books.EarlyStopped) run.RequestStop();
             }
         }
         finally
@@ -298,6 +304,9 @@ public static class Trainer
 
         public long EnvSteps;
         public Action? PauseAgent, ResumeAgent;
+        /// <summary>A <see cref="TrainingCallbacks.StopWhen"/> callback asked to end the run after an evaluation.</summary>
+        public bool EarlyStopped { get; private set; }
+        private TrainingCallbacks? Callbacks => _o.Callbacks;
         /// <summary>Offline updates the agent ran (set after the offline phase, for the summary and the curve's switch line).</summary>
         public long OfflineUpdates;
         private long _lastOfflineMetrics;
@@ -421,7 +430,7 @@ public static class Trainer
                 {
                     _bestEval = ev.MeanReturn;
                     _bestEvalStep = step;
-                    Save(_run.BestCheckpoint);
+                    Save(_run.BestCheckpoint, isBest: true);
                 }
             }
             if (_o.CheckpointInterval > 0 && update % _o.CheckpointInterval == 0) Save(_run.Checkpoint);
@@ -440,6 +449,7 @@ public static class Trainer
                 _solvedAt = step;
                 _solvedAtWall = Wall;
             }
+            Callbacks?.Episode?.Invoke(new EpisodeEnded(step, _history.Count, ret, length));
         }
 
         public void Metrics(IReadOnlyDictionary<string, double>? metrics)
@@ -451,6 +461,8 @@ public static class Trainer
                 double sps = (EnvSteps - _startSteps) / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
                 _logger.Log("time/steps_per_second", sps, EnvSteps);
                 if (_window.Count > 0) _logger.Log("train/mean_return_100", _windowSum / _window.Count, EnvSteps);
+                Callbacks?.Progress?.Invoke(new TrainingProgress(EnvSteps, _o.TotalSteps, _history.Count,
+                    _window.Count > 0 ? _windowSum / _window.Count : double.NaN, sps, metrics));
             }
             _progress?.Update(EnvSteps, _history.Count, _window.Count > 0 ? _windowSum / _window.Count : double.NaN);
         }
@@ -471,13 +483,17 @@ public static class Trainer
                     _evals.Add((EnvSteps, ev.MeanReturn));
                     LogEval(ev);
                     if (_evalSolvedAt is null && ev.MeanReturn >= _threshold) _evalSolvedAt = EnvSteps;
-                    if (ev.MeanReturn > _bestEval)
+                    bool best = ev.MeanReturn > _bestEval;
+                    if (best)
                     {
                         // DQN-style learners can forget a solved task later in a run; keep the best policy seen.
                         _bestEval = ev.MeanReturn;
                         _bestEvalStep = EnvSteps;
-                        Save(_run.BestCheckpoint);
+                        Save(_run.BestCheckpoint, isBest: true);
                     }
+                    var done = new EvaluationDone(EnvSteps, ev, best);
+                    Callbacks?.Evaluation?.Invoke(done);
+                    if (Callbacks?.StopWhen?.Invoke(done) == true) EarlyStopped = true;
                 }
                 if (ckpt)
                 {
@@ -496,13 +512,14 @@ public static class Trainer
 
         /// <summary>Flushes the logs, records how far each reached, and writes the checkpoint with that record, so a
         /// resume from it cuts the logs back to exactly the history it holds.</summary>
-        private void Save(string path)
+        private void Save(string path, bool isBest = false)
         {
             foreach (var (file, bytes) in _logger.FlushAndMeasure()) _logExtents[_run.Relative(file)] = bytes;
             var files = new JsonObject();
             foreach (var (rel, bytes) in _logExtents) files[rel] = bytes;
             var logs = new JsonObject { ["dir"] = _run.Root, ["files"] = files };
             SaveCheckpoint(_agent, _o, path, EnvSteps, Wall, _solvedAt, _solvedAtWall, _evalSolvedAt, _history, _bestEvalStep, _bestEval, _evals, logs);
+            Callbacks?.Checkpoint?.Invoke(new CheckpointWritten(EnvSteps, path, isBest));
         }
 
         private static void TryRemoveEmpty(string dir)
@@ -554,6 +571,7 @@ public static class Trainer
                 BestEvalStep = _bestEvalStep,
                 BestCheckpoint = _bestEvalStep is null ? null : _run.BestCheckpoint,
                 Stopped = stopped,
+                EarlyStopped = EarlyStopped,
                 OfflineUpdates = OfflineUpdates,
             };
             _logger.Flush();
@@ -602,6 +620,50 @@ public static class Trainer
         });
         c.SetBytes("trainer/episodes", WriteHistory(history));
         if (o.AgentConfig is not null) c.SetJson("trainer/config", o.AgentConfig);
+        agent.Save(c);
+        CheckpointFile.Write(path, c);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="agent"/>'s current state as a checkpoint that <c>--resume</c>, <c>eval</c>, <c>export</c> and
+    /// <c>Model.Load</c> read: with <paramref name="basedOn"/> (the run's last checkpoint) its run facts and episode history
+    /// are kept (not its log extents, which belong to that run folder); without, a run of <paramref name="envSteps"/> steps
+    /// with no episode history. Written atomically, as every checkpoint.
+    /// </summary>
+    public static void SaveAgent(IAgent agent, string envId, IReadOnlyDictionary<string, string> envArgs, int seed, long envSteps,
+        JsonObject? config, string path, string? basedOn = null)
+    {
+        var c = new Checkpoint();
+        JsonObject meta;
+        byte[] history;
+        if (basedOn is not null)
+        {
+            var prev = CheckpointFile.Read(basedOn);
+            meta = prev.GetJsonNode("trainer/meta").DeepClone().AsObject();
+            meta.Remove("logs");
+            history = prev.GetBytes("trainer/episodes");
+        }
+        else
+        {
+            var args = new JsonObject();
+            foreach (var (k, v) in envArgs) args[k] = v;
+            meta = new JsonObject
+            {
+                ["algo"] = agent.Algo,
+                ["env"] = envId,
+                ["env_args"] = args,
+                ["seed"] = seed,
+                ["wall_seconds"] = 0.0,
+                ["evals"] = new JsonArray(),
+                ["observation_space"] = agent.ObservationSpace.ToString(),
+                ["action_space"] = agent.ActionSpace.ToString(),
+            };
+            history = WriteHistory(new List<(long, double, int)>());
+        }
+        meta["env_steps"] = envSteps;
+        c.SetJson("trainer/meta", meta);
+        c.SetBytes("trainer/episodes", history);
+        if (config is not null) c.SetJson("trainer/config", config);
         agent.Save(c);
         CheckpointFile.Write(path, c);
     }
