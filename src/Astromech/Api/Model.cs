@@ -259,8 +259,8 @@ public sealed class Model : IDisposable
         var g = Algorithm.ExportPolicy(Agent).Graph;
         g.Metadata["env"] = EnvId;
         g.Metadata["checkpoint_env_steps"] = EnvSteps.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        g.Metadata["observation_space"] = ObservationSpace.ToString();
-        g.Metadata["action_space"] = ActionSpace.ToString();
+        g.Metadata["observation_space"] = ObservationSpace.ToString() ?? "";
+        g.Metadata["action_space"] = ActionSpace.ToString() ?? "";
         g.Save(path, typeof(Model).Assembly.GetName().Version?.ToString() ?? "");
     }
 
